@@ -1,0 +1,221 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/withboard/withboard/hub"
+)
+
+// Connection limits and timings.
+const (
+	writeWait  = 10 * time.Second
+	pongWait   = 60 * time.Second
+	pingPeriod = pongWait * 9 / 10
+	// joinWait is how long a new connection has to send join.
+	joinWait = 10 * time.Second
+	// maxFrame is the largest text frame read; larger closes with 1009.
+	maxFrame = 16 << 10
+	// sendQueue is how many frames wait for a slow phone before it is
+	// dropped (it reconnects and resumes).
+	sendQueue = 512
+	// opRate and opBurst limit ops per connection per second.
+	opRate  = 20
+	opBurst = 60
+)
+
+// Conn is one WebSocket connection. Its reader runs in the HTTP handler's
+// goroutine and its writer in one of its own; only the writer writes.
+type Conn struct {
+	// set at construction
+	ws   *websocket.Conn
+	log  *slog.Logger
+	send chan []byte
+	quit chan struct{} // closed by Close: the writer ends
+
+	closeOnce sync.Once
+	last      []byte // the frame to write before closing; set once by Close
+}
+
+var _ hub.Member = (*Conn)(nil)
+
+func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
+	return &Conn{ws: ws, log: log, send: make(chan []byte, sendQueue), quit: make(chan struct{})}
+}
+
+// Send implements hub.Member: it queues a frame without waiting.
+func (c *Conn) Send(frame []byte) bool {
+	select {
+	case <-c.quit:
+		return false
+	default:
+	}
+	select {
+	case c.send <- frame:
+		return true
+	default:
+		return false
+	}
+}
+
+// Close implements hub.Member: the writer sends what is queued, then frame
+// (if any), then closes the connection.
+func (c *Conn) Close(frame []byte) {
+	c.closeOnce.Do(func() {
+		c.last = frame
+		close(c.quit)
+	})
+}
+
+// serve runs the connection: the writer in a goroutine, the reader here,
+// until either ends; it returns when both have.
+func (c *Conn) serve(ctx context.Context, h *hub.Hub) {
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writeLoop()
+	}()
+	c.readLoop(ctx, h)
+	c.Close(nil)
+	<-writerDone
+}
+
+// readLoop reads join, then ops, until the connection fails or closes.
+func (c *Conn) readLoop(ctx context.Context, h *hub.Hub) {
+	c.ws.SetReadLimit(maxFrame)
+	c.ws.SetReadDeadline(time.Now().Add(joinWait))
+	s := c.join(ctx, h)
+	if s == nil {
+		return
+	}
+	defer s.Leave()
+	c.log = c.log.With("participant", s.You().ID)
+	c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	limit := newBucket(opRate, opBurst)
+	for {
+		data, ok := c.read()
+		if !ok {
+			return
+		}
+		c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		f, err := decodeFrame(data)
+		switch {
+		case err != nil:
+			c.refuse(f.ID, hub.CodeInvalid, "That message could not be read. It was ignored.")
+		case f.T == "join":
+			c.refuse("", hub.CodeInvalid, "You have already joined this workshop.")
+		case f.T != "op":
+			c.refuse(f.ID, hub.CodeInvalid, "Unknown message type. It was ignored.")
+		case f.Op == nil:
+			c.refuse(f.ID, hub.CodeInvalid, "The change is missing.")
+		case !limit.take(time.Now()):
+			c.refuse(f.ID, hub.CodeRateLimited, "Too many changes at once. Wait a moment and try again.")
+		default:
+			s.Submit(f.ID, *f.Op)
+		}
+	}
+}
+
+// refuse answers a frame the room never sees with a nack. A client that
+// does not read its answers is closed, as the room would.
+func (c *Conn) refuse(id, code, message string) {
+	if !c.Send(hub.NackFrame(id, &hub.Error{Code: code, Message: message})) {
+		c.Close(nil)
+	}
+}
+
+// join reads the first frame, which must be join, and joins the room.
+func (c *Conn) join(ctx context.Context, h *hub.Hub) *hub.Session {
+	data, ok := c.read()
+	if !ok {
+		return nil
+	}
+	f, err := decodeFrame(data)
+	if err != nil || f.T != "join" {
+		c.Close(hub.ErrorFrame(&hub.Error{Code: hub.CodeBadJoin, Message: "Join the workshop first."}))
+		return nil
+	}
+	if f.Code == "" {
+		c.Close(hub.ErrorFrame(&hub.Error{Code: hub.CodeBadJoin, Message: "Type the workshop's join code."}))
+		return nil
+	}
+	s, jerr := h.Join(ctx, f.Code, f.joinRequest(), c)
+	if jerr != nil {
+		c.Close(hub.ErrorFrame(jerr))
+		return nil
+	}
+	return s
+}
+
+// read returns the next text frame; false when the connection is done.
+func (c *Conn) read() ([]byte, bool) {
+	for {
+		kind, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) &&
+				!errors.Is(err, websocket.ErrReadLimit) {
+				c.log.Debug("read", "err", err)
+			}
+			return nil, false
+		}
+		if kind == websocket.TextMessage {
+			return data, true
+		}
+	}
+}
+
+// writeLoop writes queued frames and pings until Close or a write fails.
+func (c *Conn) writeLoop() {
+	ping := time.NewTicker(pingPeriod)
+	defer func() {
+		ping.Stop()
+		c.ws.Close()
+	}()
+	for {
+		select {
+		case frame := <-c.send:
+			if !c.write(websocket.TextMessage, frame) {
+				c.Close(nil)
+				return
+			}
+		case <-ping.C:
+			if !c.write(websocket.PingMessage, nil) {
+				c.Close(nil)
+				return
+			}
+		case <-c.quit:
+			c.flush()
+			return
+		}
+	}
+}
+
+// flush writes what is still queued and the last frame, then says goodbye.
+func (c *Conn) flush() {
+	for {
+		select {
+		case frame := <-c.send:
+			if !c.write(websocket.TextMessage, frame) {
+				return
+			}
+			continue
+		default:
+		}
+		break
+	}
+	if c.last != nil && !c.write(websocket.TextMessage, c.last) {
+		return
+	}
+	c.write(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+}
+
+func (c *Conn) write(kind int, data []byte) bool {
+	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	return c.ws.WriteMessage(kind, data) == nil
+}

@@ -1,0 +1,78 @@
+package client
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+
+	"github.com/withboard/withboard/hub"
+)
+
+// Config is what the WebSocket endpoint needs to know.
+type Config struct {
+	// PublicHost is the host of the server's public URL, if it has one; an
+	// Origin with this host is the server's own.
+	PublicHost string
+	// AllowedOrigins are other origins (scheme://host[:port]) whose pages
+	// may connect.
+	AllowedOrigins []string
+}
+
+// Handler is the /ws endpoint: it upgrades requests and serves each
+// connection until it closes.
+type Handler struct {
+	hub      *hub.Hub
+	cfg      Config
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+	conns    atomic.Int64
+}
+
+// NewHandler returns the endpoint for h's rooms.
+func NewHandler(h *hub.Hub, cfg Config, log *slog.Logger) *Handler {
+	x := &Handler{hub: h, cfg: cfg, log: log}
+	x.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: x.sameOrigin}
+	return x
+}
+
+// Connections is how many WebSocket connections are open.
+func (x *Handler) Connections() int64 { return x.conns.Load() }
+
+// sameOrigin accepts a request with no Origin (not a browser), the
+// server's own origin, or a configured one.
+func (x *Handler) sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) || (x.cfg.PublicHost != "" && strings.EqualFold(u.Host, x.cfg.PublicHost)) {
+		return true
+	}
+	for _, o := range x.cfg.AllowedOrigins {
+		if strings.EqualFold(strings.TrimRight(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// ServeHTTP upgrades the request and serves the connection.
+func (x *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ws, err := x.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered (403 for a foreign origin)
+	}
+	x.conns.Add(1)
+	defer x.conns.Add(-1)
+	c := newConn(ws, x.log.With("conn", uuid.NewString()))
+	c.serve(r.Context(), x.hub)
+}

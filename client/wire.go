@@ -1,0 +1,54 @@
+// Package client serves one WebSocket connection of the wire contract: it
+// decodes what a client sends, hands ops to the connection's room, and
+// writes what the room sends back, with size, rate and time limits.
+package client
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/withboard/withboard/hub"
+)
+
+// frame is any message a client sends; which fields matter depends on T.
+type frame struct {
+	T string `json:"t"`
+
+	// join
+	Code  string  `json:"code"`
+	Name  string  `json:"name"`
+	Role  string  `json:"role"`
+	Key   string  `json:"key"`
+	Token string  `json:"token"`
+	Since *int64  `json:"since"`
+	Epoch string  `json:"epoch"`
+	ID    string  `json:"id"`
+	Op    *hub.Op `json:"op"`
+}
+
+// errMalformed means a frame could not be read as a message of the contract.
+var errMalformed = errors.New("malformed frame")
+
+// decodeFrame reads one text frame. On a frame that is JSON but whose op
+// has the wrong shape, it still returns the op id, so that the refusal can
+// name it.
+func decodeFrame(data []byte) (frame, error) {
+	var f frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		var probe struct {
+			T  string `json:"t"`
+			ID string `json:"id"`
+		}
+		json.Unmarshal(data, &probe)
+		return frame{T: probe.T, ID: probe.ID}, errors.Join(errMalformed, err)
+	}
+	return f, nil
+}
+
+// joinRequest turns a join frame into the hub's request.
+func (f frame) joinRequest() hub.JoinRequest {
+	return hub.JoinRequest{
+		Name: f.Name, Role: hub.Role(f.Role), Key: f.Key, Token: f.Token,
+		Since: f.Since, Epoch: f.Epoch,
+	}
+}

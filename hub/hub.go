@@ -1,0 +1,247 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// CodeAlphabet is what join codes are made of: no 0/O, 1/I/L look-alikes.
+const CodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// codeLen is a join code's length.
+const codeLen = 6
+
+// Config tunes a hub. Zero values take the defaults.
+type Config struct {
+	// IdleTimeout is how long a room stays loaded with no members.
+	IdleTimeout time.Duration
+	// MaxMembers caps connections to one workshop on this instance.
+	MaxMembers int
+}
+
+func (c *Config) fill() {
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 30 * time.Second
+	}
+	if c.MaxMembers <= 0 {
+		c.MaxMembers = 2000
+	}
+}
+
+// Member is one connection in a room, as the room sees it: somewhere to
+// send frames. Implementations must not block.
+type Member interface {
+	// Send queues a frame; false means the queue is full and the member
+	// is too slow to keep up.
+	Send(frame []byte) bool
+	// Close sends a last frame (if not nil) and closes the connection.
+	Close(frame []byte)
+}
+
+// Counters the hub keeps for the metrics page.
+type Counters struct {
+	opsAccepted, opsRefused, slowConsumers atomic.Int64
+}
+
+// Hub holds the live rooms of this instance and the store behind them.
+type Hub struct {
+	// set at construction
+	store   Store
+	cfg     Config
+	log     *slog.Logger
+	ctx     context.Context
+	cancel  context.CancelFunc
+	metrics *Counters
+
+	mu      sync.Mutex // guards rooms and closing
+	rooms   map[string]*Room
+	closing bool // no new rooms start
+	wg    sync.WaitGroup // room goroutines
+}
+
+// New returns a hub over store. Call Shutdown to end it.
+func New(store Store, cfg Config, log *slog.Logger) *Hub {
+	cfg.fill()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Hub{store: store, cfg: cfg, log: log, ctx: ctx, cancel: cancel, metrics: &Counters{}, rooms: map[string]*Room{}}
+}
+
+// NormalizeCode turns what a person typed into a join code: upper case,
+// without dashes or spaces.
+func NormalizeCode(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return -1
+		}
+		return r
+	}, strings.ToUpper(strings.TrimSpace(s)))
+}
+
+func newCode() string {
+	b := make([]byte, codeLen)
+	rand.Read(b)
+	for i := range b {
+		b[i] = CodeAlphabet[int(b[i])%len(CodeAlphabet)]
+	}
+	return string(b)
+}
+
+// CreateWorkshop makes a new workshop and returns it with its facilitator
+// key, which is shown once and stored only as a hash.
+func (h *Hub) CreateWorkshop(ctx context.Context, title string) (Workshop, string, error) {
+	title, bad := CleanTitle(title)
+	if bad != nil {
+		return Workshop{}, "", bad
+	}
+	key := NewSecret()
+	for range 20 {
+		w := Workshop{ID: uuid.NewString(), Code: newCode(), Title: title, KeyHash: Hash(key), CreatedAt: time.Now().UTC()}
+		err := h.store.CreateWorkshop(ctx, w)
+		if errors.Is(err, ErrCodeTaken) {
+			continue
+		}
+		if err != nil {
+			return Workshop{}, "", fmt.Errorf("create workshop: %w", err)
+		}
+		return w, key, nil
+	}
+	return Workshop{}, "", errors.New("create workshop: no free join code")
+}
+
+// Workshop finds a workshop by id or by join code as typed.
+func (h *Hub) Workshop(ctx context.Context, ref string) (Workshop, error) {
+	if !isUUID(ref) {
+		ref = NormalizeCode(ref)
+	}
+	return h.store.Workshop(ctx, ref)
+}
+
+// DeleteWorkshop removes a workshop from the store and closes its room
+// here, telling its members it was deleted.
+func (h *Hub) DeleteWorkshop(ctx context.Context, id string) error {
+	if err := h.store.DeleteWorkshop(ctx, id); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	r := h.rooms[id]
+	h.mu.Unlock()
+	if r != nil {
+		select {
+		case r.inbox <- deleteReq{}:
+		case <-r.done:
+		}
+	}
+	return nil
+}
+
+// Join admits a connection to the workshop ref (id or code). The session it
+// returns is how the connection sends ops and leaves.
+func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (*Session, *Error) {
+	w, err := h.Workshop(ctx, ref)
+	if errors.Is(err, ErrNotFound) {
+		return nil, refuse(CodeNotFound, "There is no workshop with that code. Check the code and try again.")
+	}
+	if err != nil {
+		h.log.Warn("find workshop", "err", err)
+		return nil, unavailable()
+	}
+	for {
+		r := h.room(w)
+		if r == nil {
+			return nil, refuse(CodeUnavailable, "The server is shutting down. Try again in a moment.")
+		}
+		reply := make(chan joinResult, 1)
+		select {
+		case r.inbox <- joinReq{req: req, member: m, reply: reply}:
+		case <-r.done:
+		case <-ctx.Done():
+			return nil, unavailable()
+		}
+		select {
+		case res := <-reply:
+			return res.s, res.err
+		case <-r.done:
+			if r.err != nil {
+				return nil, r.err
+			}
+			// The room ended as we arrived; the next one will take us.
+		}
+	}
+}
+
+// room returns the live room of w, starting it if needed; nil once the hub
+// is shutting down.
+func (h *Hub) room(w Workshop) *Room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return nil
+	}
+	if r := h.rooms[w.ID]; r != nil {
+		return r
+	}
+	r := newRoom(h, w)
+	h.rooms[w.ID] = r
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		r.run()
+	}()
+	return r
+}
+
+// drop forgets a room that is ending.
+func (h *Hub) drop(r *Room) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rooms[r.w.ID] == r {
+		delete(h.rooms, r.w.ID)
+	}
+}
+
+// LiveRooms is how many rooms are loaded on this instance.
+func (h *Hub) LiveRooms() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.rooms)
+}
+
+// Counters returns the hub's counters.
+func (h *Hub) Counters() *Counters { return h.metrics }
+
+// Shutdown sends every member bye (so they reconnect elsewhere), ends every
+// room and waits for them, or for ctx.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.Unlock()
+	for _, r := range rooms {
+		select {
+		case r.inbox <- shutdownReq{}:
+		case <-r.done:
+		case <-ctx.Done():
+		}
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	defer h.cancel() // rooms still running give up their store calls
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,170 @@
+package hub
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Op kinds, as named in the wire contract.
+const (
+	KindCardAdd           = "card.add"
+	KindCardEdit          = "card.edit"
+	KindCardMove          = "card.move"
+	KindCardDelete        = "card.delete"
+	KindCardVote          = "card.vote"
+	KindCardAgree         = "card.agree"
+	KindStageAgree        = "stage.agree"
+	KindConsentSet        = "consent.set"
+	KindPhaseSet          = "phase.set"
+	KindFocusSet          = "focus.set"
+	KindTimerSet          = "timer.set"
+	KindVotesSet          = "votes.set"
+	KindParticipantRemove = "participant.remove"
+)
+
+// CardInput is the card a card.add op carries.
+type CardInput struct {
+	ID    string  `json:"id"`
+	Text  string  `json:"text"`
+	Stage *string `json:"stage"`
+	Level *string `json:"level"`
+}
+
+// Op is one change to a board as a client sends it. Only the fields of its
+// kind are meaningful; the others are ignored when it is decoded and left
+// out when it is encoded again.
+type Op struct {
+	Kind          string     `json:"kind"`
+	Card          *CardInput `json:"card,omitempty"`
+	CardID        string     `json:"cardId,omitempty"`
+	Text          *string    `json:"text,omitempty"`
+	Stage         *string    `json:"stage,omitempty"`
+	Level         *string    `json:"level,omitempty"`
+	Index         *int       `json:"index,omitempty"`
+	Delta         *int       `json:"delta,omitempty"`
+	Agreed        *bool      `json:"agreed,omitempty"`
+	Note          *string    `json:"note,omitempty"`
+	Answer        string     `json:"answer,omitempty"`
+	Phase         string     `json:"phase,omitempty"`
+	Seconds       *int       `json:"seconds,omitempty"`
+	Budget        *int       `json:"budget,omitempty"`
+	ParticipantID string     `json:"participantId,omitempty"`
+	RemoveCards   *bool      `json:"removeCards,omitempty"`
+	// TimerEndsAt is set by the server on timer.set.
+	TimerEndsAt *time.Time `json:"timerEndsAt,omitempty"`
+
+	hidden bool // encode without card text: the recipient may not read it
+}
+
+// Entry is an accepted op as it is kept in a room's log and broadcast.
+// Private and Owner are stamped when the op is accepted, so that a replay
+// can hide card text exactly as the live broadcast did.
+type Entry struct {
+	V      int64     `json:"v"`
+	ID     string    `json:"id"`
+	By     string    `json:"by"`
+	ByRole Role      `json:"byRole"`
+	At     time.Time `json:"at"`
+	Op     Op        `json:"op"`
+	// Private is true when the op was accepted during the private phase.
+	Private bool `json:"private,omitempty"`
+	// Owner is the author of the card a card.add or card.edit concerns.
+	Owner string `json:"owner,omitempty"`
+}
+
+// Role is what a participant is in a workshop.
+type Role string
+
+// The three roles of the contract.
+const (
+	RoleFacilitator Role = "facilitator"
+	RoleStaff       Role = "staff"
+	RoleServiceUser Role = "serviceUser"
+)
+
+// Phase is the stage a workshop's facilitation is in.
+type Phase string
+
+// The four phases of the contract.
+const (
+	PhaseOpen    Phase = "open"
+	PhasePrivate Phase = "private"
+	PhaseLocked  Phase = "locked"
+	PhaseClosed  Phase = "closed"
+)
+
+// Stages and Levels are the board's row and column ids, in order.
+var (
+	Stages = []string{"plan", "do", "assess", "review"}
+	Levels = []string{"consultation", "conversation", "participation"}
+)
+
+// Error codes of the contract, used in nack and error frames.
+const (
+	CodeInvalid     = "invalid"
+	CodeForbidden   = "forbidden"
+	CodeLocked      = "locked"
+	CodeNotFound    = "notFound"
+	CodeRateLimited = "rateLimited"
+	CodeTooLarge    = "tooLarge"
+	CodeUnavailable = "unavailable"
+	CodeBadJoin     = "badJoin"
+	CodeRemoved     = "removed"
+	CodeDeleted     = "deleted"
+)
+
+// Error is a refusal a person can read: a contract code and a plain message.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func refuse(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// MarshalJSON writes only the fields that belong to the op's kind, with
+// explicit nulls where the contract gives null a meaning (the tray, no focus,
+// no agreed level, a stopped timer).
+func (o Op) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"kind": o.Kind}
+	switch o.Kind {
+	case KindCardAdd:
+		m["card"] = o.Card
+		if o.hidden && o.Card != nil {
+			m["card"] = map[string]any{"id": o.Card.ID, "stage": o.Card.Stage, "level": o.Card.Level, "hidden": true}
+		}
+	case KindCardEdit:
+		m["cardId"], m["text"] = o.CardID, o.Text
+		if o.hidden {
+			delete(m, "text")
+			m["hidden"] = true
+		}
+	case KindCardMove:
+		m["cardId"], m["stage"], m["level"], m["index"] = o.CardID, o.Stage, o.Level, o.Index
+	case KindCardDelete:
+		m["cardId"] = o.CardID
+	case KindCardVote:
+		m["cardId"], m["delta"] = o.CardID, o.Delta
+	case KindCardAgree:
+		m["cardId"], m["agreed"] = o.CardID, o.Agreed
+	case KindStageAgree:
+		m["stage"], m["level"], m["note"] = o.Stage, o.Level, o.Note
+	case KindConsentSet:
+		m["stage"], m["answer"] = o.Stage, o.Answer
+	case KindPhaseSet:
+		m["phase"] = o.Phase
+	case KindFocusSet:
+		m["stage"] = o.Stage
+	case KindTimerSet:
+		m["seconds"], m["timerEndsAt"] = o.Seconds, o.TimerEndsAt
+	case KindVotesSet:
+		m["budget"] = o.Budget
+	case KindParticipantRemove:
+		m["participantId"], m["removeCards"] = o.ParticipantID, o.RemoveCards
+	}
+	return json.Marshal(m)
+}

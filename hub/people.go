@@ -1,0 +1,79 @@
+package hub
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"sort"
+)
+
+// people is a room's register of participants, indexed by id and by the
+// hash of their resume token, with how many connections each has here.
+// It belongs to the room's goroutine.
+type people struct {
+	byID    map[string]*Participant
+	byToken map[string]*Participant // hex of token hash
+	online  map[string]int          // participant id -> live connections
+}
+
+func newPeople(list []Participant) *people {
+	p := &people{byID: map[string]*Participant{}, byToken: map[string]*Participant{}, online: map[string]int{}}
+	for i := range list {
+		p.add(list[i])
+	}
+	return p
+}
+
+func (p *people) add(x Participant) {
+	px := &x
+	p.byID[x.ID] = px
+	p.byToken[hex.EncodeToString(x.TokenHash)] = px
+}
+
+// byTokenOf finds the participant a resume token belongs to.
+func (p *people) byTokenOf(token string) *Participant {
+	return p.byToken[hex.EncodeToString(Hash(token))]
+}
+
+// list returns everyone not removed, oldest first, with their online state.
+func (p *people) list(removed map[string]bool) []Person {
+	out := []Person{}
+	order := make([]*Participant, 0, len(p.byID))
+	for _, x := range p.byID {
+		if !removed[x.ID] {
+			order = append(order, x)
+		}
+	}
+	sort.Slice(order, func(i, j int) bool {
+		if !order[i].JoinedAt.Equal(order[j].JoinedAt) {
+			return order[i].JoinedAt.Before(order[j].JoinedAt)
+		}
+		return order[i].ID < order[j].ID
+	})
+	for _, x := range order {
+		out = append(out, Person{ID: x.ID, Name: x.Name, Role: x.Role, Online: p.online[x.ID] > 0})
+	}
+	return out
+}
+
+// NewSecret returns 256 random bits, URL-safe: a facilitator key or a
+// participant token.
+func NewSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Hash is how secrets are stored: SHA-256. The secrets are random, so no
+// slow hash is needed.
+func Hash(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// KeyMatches compares a presented key with a stored hash in constant time.
+func KeyMatches(key string, hash []byte) bool {
+	return key != "" && subtle.ConstantTimeCompare(Hash(key), hash) == 1
+}

@@ -1,0 +1,248 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// Room limits and timings.
+const (
+	// inboxSize bounds requests waiting for a room; senders wait when full.
+	inboxSize = 256
+	// newsSize bounds entries from the subscription; past it the room
+	// catches up from the log instead.
+	newsSize = 1024
+	// storeTimeout bounds each store call a room makes.
+	storeTimeout = 5 * time.Second
+	// appendAttempts bounds retries after version conflicts.
+	appendAttempts = 8
+	// snapshotEvery is how many versions pass between snapshots.
+	snapshotEvery = 200
+	// headCheckEvery is how often a live room compares its version with
+	// the store's, in case news was lost without anyone noticing.
+	headCheckEvery = 20 * time.Second
+)
+
+// Room is one live workshop on this instance. Its goroutine, run, owns the
+// board, the members and the people; everything else talks to it through
+// its inbox. It ends when it has had no members for the hub's idle time,
+// when the workshop is deleted, or when the hub shuts down.
+type Room struct {
+	// set at construction
+	hub   *Hub
+	w     Workshop
+	log   *slog.Logger
+	inbox chan any
+	news  chan Entry
+	stale chan struct{} // capacity 1: the room should check the store's head
+	done  chan struct{} // closed when run returns
+	err   *Error        // why the room could not load; set before done closes
+
+	// owned by run
+	board   *Board
+	epoch   string
+	snapV   int64
+	members map[*Session]struct{}
+	people  *people
+	unsub   func()
+}
+
+// Requests a room's inbox carries.
+type (
+	joinReq struct {
+		req    JoinRequest
+		member Member
+		reply  chan joinResult
+	}
+	joinResult struct {
+		s   *Session
+		err *Error
+	}
+	opReq struct {
+		s  *Session
+		id string
+		op Op
+	}
+	leaveReq    struct{ s *Session }
+	deleteReq   struct{}
+	shutdownReq struct{}
+)
+
+func newRoom(h *Hub, w Workshop) *Room {
+	return &Room{
+		hub: h, w: w, log: h.log.With("workshop", w.ID),
+		inbox: make(chan any, inboxSize), news: make(chan Entry, newsSize),
+		stale: make(chan struct{}, 1), done: make(chan struct{}),
+		members: map[*Session]struct{}{},
+	}
+}
+
+func (r *Room) storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.hub.ctx, storeTimeout)
+}
+
+// run loads the room and serves its inbox until the room ends.
+func (r *Room) run() {
+	defer close(r.done)
+	defer r.hub.drop(r)
+	r.unsub = r.hub.store.Subscribe(r.w.ID, r.onNews, r.markStale)
+	defer func() { r.unsub() }()
+	if err := r.load(); err != nil {
+		r.log.Error("load room", "err", err)
+		r.err = unavailable()
+		return
+	}
+	idle := time.NewTimer(r.hub.cfg.IdleTimeout)
+	defer idle.Stop()
+	check := time.NewTicker(headCheckEvery)
+	defer check.Stop()
+	for {
+		select {
+		case msg := <-r.inbox:
+			switch m := msg.(type) {
+			case joinReq:
+				r.join(m)
+			case opReq:
+				r.handleOp(m.s, m.id, m.op)
+			case leaveReq:
+				r.leave(m.s)
+				if len(r.members) == 0 {
+					idle.Reset(r.hub.cfg.IdleTimeout)
+				}
+			case deleteReq:
+				r.closeAll(ErrorFrame(&Error{CodeDeleted, "This workshop was deleted by its facilitator."}))
+				return
+			case shutdownReq:
+				r.closeAll(ByeFrame("draining"))
+				return
+			}
+		case e := <-r.news:
+			r.deliver(e)
+		case <-r.stale:
+			r.catchUp()
+		case <-check.C:
+			r.catchUp()
+		case <-idle.C:
+			if len(r.members) == 0 {
+				return
+			}
+		}
+	}
+}
+
+// onNews hands an entry from the subscription to the room without waiting.
+func (r *Room) onNews(e Entry) {
+	select {
+	case r.news <- e:
+	default:
+		r.markStale()
+	}
+}
+
+// markStale asks the room to compare its version with the store's.
+func (r *Room) markStale() {
+	select {
+	case r.stale <- struct{}{}:
+	default:
+	}
+}
+
+// load reads the room's people and board.
+func (r *Room) load() error {
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	head, err := r.hub.store.Head(ctx, r.w.ID)
+	if err != nil {
+		return err
+	}
+	board, err := LoadBoard(ctx, r.hub.store, r.w.ID)
+	if err != nil {
+		return err
+	}
+	list, err := r.hub.store.Participants(ctx, r.w.ID)
+	if err != nil {
+		return err
+	}
+	r.board, r.epoch, r.snapV = board, head.Epoch, board.V
+	r.people = newPeople(list)
+	return nil
+}
+
+// deliver applies an entry from the subscription, or catches up when it
+// shows that some were missed.
+func (r *Room) deliver(e Entry) {
+	switch {
+	case e.V <= r.board.V:
+	case e.V == r.board.V+1:
+		r.apply(e)
+	default:
+		r.catchUp()
+	}
+}
+
+// catchUp brings the board to the store's top version. When the log no
+// longer covers the gap, or the store's history changed (a new epoch), the
+// room reloads and sends every member the whole board again.
+func (r *Room) catchUp() {
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	head, err := r.hub.store.Head(ctx, r.w.ID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			r.closeAll(ErrorFrame(&Error{CodeDeleted, "This workshop was deleted by its facilitator."}))
+		}
+		return
+	}
+	if head.Epoch == r.epoch && head.V == r.board.V {
+		return
+	}
+	if head.Epoch == r.epoch && head.V > r.board.V {
+		entries, err := r.hub.store.Entries(ctx, r.w.ID, r.board.V)
+		if err == nil {
+			for _, e := range entries {
+				if e.V == r.board.V+1 {
+					r.apply(e)
+				}
+			}
+			return
+		}
+		if !errors.Is(err, ErrTrimmed) {
+			return
+		}
+	}
+	r.log.Warn("room history changed; sending everyone the whole board", "epoch", head.Epoch, "v", head.V, "had", r.board.V)
+	if err := r.load(); err != nil {
+		r.log.Error("reload room", "err", err)
+		return
+	}
+	for s := range r.members {
+		r.send(s, r.welcome(s, nil, ""))
+	}
+}
+
+// closeAll sends every member a last frame and lets them go.
+func (r *Room) closeAll(frame []byte) {
+	for s := range r.members {
+		s.member.Close(frame)
+		delete(r.members, s)
+	}
+}
+
+// send queues a frame for a member; a member whose queue is full is too
+// slow to keep up and is dropped (it reconnects and resumes).
+func (r *Room) send(s *Session, frame []byte) {
+	if !s.member.Send(frame) {
+		r.hub.metrics.slowConsumers.Add(1)
+		r.dropMember(s, nil)
+	}
+}
+
+func (r *Room) dropMember(s *Session, frame []byte) {
+	if _, ok := r.members[s]; !ok {
+		return
+	}
+	s.member.Close(frame)
+	r.leave(s)
+}

@@ -1,0 +1,162 @@
+package hub
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// JoinRequest is what a join frame asks for, as the contract has it.
+type JoinRequest struct {
+	Name  string
+	Role  Role
+	Key   string
+	Token string
+	// Since is the last version the client applied, in history Epoch.
+	Since *int64
+	Epoch string
+}
+
+// join admits a member as a new or returning participant and sends it
+// welcome, then tells everyone who is here.
+func (r *Room) join(m joinReq) {
+	you, err := r.identify(m.req)
+	if err != nil {
+		m.reply <- joinResult{err: err}
+		return
+	}
+	if len(r.members) >= r.hub.cfg.MaxMembers {
+		m.reply <- joinResult{err: refuse(CodeTooLarge, "This workshop is full. Ask the facilitator for help.")}
+		return
+	}
+	s := &Session{room: r, member: m.member, you: you}
+	r.members[s] = struct{}{}
+	r.people.online[you.ID]++
+	m.reply <- joinResult{s: s}
+	r.send(s, r.welcome(s, m.req.Since, m.req.Epoch))
+	r.broadcastPresence()
+}
+
+// identify works out who a joiner is: a facilitator by key, a returning
+// person by token, or someone new.
+func (r *Room) identify(req JoinRequest) (You, *Error) {
+	isFac := KeyMatches(req.Key, r.w.KeyHash)
+	switch {
+	case req.Key != "" && !isFac:
+		return You{}, refuse(CodeBadJoin, "That facilitator link is not right for this workshop. Open the link you were given when you created it.")
+	case !isFac && req.Role == RoleFacilitator:
+		return You{}, refuse(CodeBadJoin, "Only the person with the facilitator link can join as facilitator.")
+	}
+	if req.Token != "" {
+		if r.people.byTokenOf(req.Token) == nil {
+			r.refreshPeople() // they may have joined on another instance
+		}
+		if p := r.people.byTokenOf(req.Token); p != nil && (p.Role == RoleFacilitator) == isFac {
+			if r.board.Removed[p.ID] {
+				return You{}, refuse(CodeRemoved, "You were removed from this workshop.")
+			}
+			return You{ID: p.ID, Name: p.Name, Role: p.Role, Token: req.Token}, nil
+		}
+	}
+	role := req.Role
+	if isFac {
+		role = RoleFacilitator
+	} else if role != RoleStaff && role != RoleServiceUser {
+		return You{}, refuse(CodeBadJoin, "Say whether you use the service or work here.")
+	}
+	name, err := CleanName(req.Name)
+	if err != nil {
+		return You{}, &Error{CodeBadJoin, err.Message}
+	}
+	token := NewSecret()
+	p := Participant{ID: uuid.NewString(), Name: name, Role: role, TokenHash: Hash(token), JoinedAt: time.Now().UTC()}
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	if err := r.hub.store.PutParticipant(ctx, r.w.ID, p); err != nil {
+		r.log.Warn("save participant", "err", err)
+		return You{}, unavailable()
+	}
+	r.people.add(p)
+	return You{ID: p.ID, Name: p.Name, Role: p.Role, Token: token}, nil
+}
+
+// welcome is the first frame a member gets: the ops it missed when it can
+// replay them exactly, else the whole board.
+func (r *Room) welcome(s *Session, since *int64, epoch string) []byte {
+	viewer := s.viewer()
+	if ops, ok := r.replay(viewer, since, epoch); ok {
+		return encode(struct {
+			T     string   `json:"t"`
+			You   You      `json:"you"`
+			Epoch string   `json:"epoch"`
+			V     int64    `json:"v"`
+			Ops   []OpView `json:"ops"`
+		}{"welcome", s.you, r.epoch, r.board.V, ops})
+	}
+	board := r.board.View(viewer, r.w, r.people.list(r.board.Removed))
+	return encode(welcomeFrame{T: "welcome", You: s.you, Epoch: r.epoch, V: r.board.V, Board: &board})
+}
+
+// replay returns the ops after since as viewer receives them, when the
+// log still holds them all and none of them is a reveal (whose revealed
+// cards depend on the board of its time): then the whole board is sent.
+func (r *Room) replay(viewer Viewer, since *int64, epoch string) ([]OpView, bool) {
+	if since == nil || epoch != r.epoch || *since > r.board.V || *since < 0 {
+		return nil, false
+	}
+	ops := []OpView{}
+	if *since == r.board.V {
+		return ops, true
+	}
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	entries, err := r.hub.store.Entries(ctx, r.w.ID, *since)
+	if err != nil || len(entries) == 0 || entries[0].V != *since+1 {
+		return nil, false
+	}
+	for _, e := range entries {
+		if e.V > r.board.V {
+			break
+		}
+		if e.Op.Kind == KindPhaseSet && e.Private && e.Op.Phase != string(PhasePrivate) && viewer.Role != RoleFacilitator {
+			return nil, false
+		}
+		ops = append(ops, e.View(viewer))
+	}
+	return ops, true
+}
+
+// leave lets a member go and tells the others if its person went offline.
+func (r *Room) leave(s *Session) {
+	if _, ok := r.members[s]; !ok {
+		return
+	}
+	delete(r.members, s)
+	r.people.online[s.you.ID]--
+	if r.people.online[s.you.ID] <= 0 {
+		delete(r.people.online, s.you.ID)
+		r.broadcastPresence()
+	}
+}
+
+func (r *Room) broadcastPresence() {
+	frame := presenceFrameOf(r.people.list(r.board.Removed))
+	for s := range r.members {
+		r.send(s, frame)
+	}
+}
+
+// refreshPeople reloads the register, for people who joined elsewhere.
+func (r *Room) refreshPeople() {
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	list, err := r.hub.store.Participants(ctx, r.w.ID)
+	if err != nil {
+		return
+	}
+	for _, p := range list {
+		if r.people.byID[p.ID] == nil {
+			r.people.add(p)
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package hub
+
+import (
+	"errors"
+	"time"
+)
+
+func unavailable() *Error {
+	return &Error{CodeUnavailable, "The server cannot save changes right now. Your change will be sent again shortly."}
+}
+
+// handleOp checks an op against the board, appends it to the store at the
+// next version and applies it. A version conflict (another instance got
+// there first) is met by catching up and checking again.
+func (r *Room) handleOp(s *Session, id string, op Op) {
+	if _, ok := r.members[s]; !ok {
+		return
+	}
+	if !isUUID(id) {
+		r.send(s, NackFrame(id, refuse(CodeInvalid, "Each change needs an id (a UUID).")))
+		return
+	}
+	if r.board.Removed[s.you.ID] {
+		r.dropMember(s, ErrorFrame(&Error{CodeRemoved, "You were removed from this workshop."}))
+		return
+	}
+	for range appendAttempts {
+		e := Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: time.Now().UTC().Truncate(time.Millisecond), Op: op}
+		if err := r.prepare(&e); err != nil {
+			r.refuseOp(s, id, err)
+			return
+		}
+		ctx, cancel := r.storeCtx()
+		v, err := r.hub.store.Append(ctx, r.w.ID, r.board.V, e)
+		cancel()
+		switch {
+		case err == nil:
+			e.V = v
+			r.apply(e)
+			r.hub.metrics.opsAccepted.Add(1)
+			r.send(s, AckFrame(id, v))
+			return
+		case errors.Is(err, ErrDuplicate):
+			r.send(s, AckFrame(id, v))
+			return
+		case errors.Is(err, ErrConflict):
+			r.catchUp()
+		default:
+			r.log.Warn("append op", "err", err)
+			r.refuseOp(s, id, unavailable())
+			return
+		}
+	}
+	r.refuseOp(s, id, unavailable())
+}
+
+// prepare checks an op, including what only the room knows: who exists.
+func (r *Room) prepare(e *Entry) *Error {
+	op := e.Op
+	if op.Card != nil { // Prepare normalises in place; keep the caller's op as sent
+		c := *op.Card
+		op.Card = &c
+	}
+	e.Op = op
+	if op.Kind == KindParticipantRemove && e.ByRole == RoleFacilitator && r.people.byID[op.ParticipantID] == nil {
+		r.refreshPeople()
+		if r.people.byID[op.ParticipantID] == nil {
+			return refuse(CodeNotFound, "That person is not in this workshop.")
+		}
+	}
+	return r.board.Prepare(e)
+}
+
+// refuseOp answers a refused op, unless the op id was accepted before: a
+// re-sent op gets its original ack even if it would be refused now.
+func (r *Room) refuseOp(s *Session, id string, err *Error) {
+	if err.Code != CodeUnavailable {
+		ctx, cancel := r.storeCtx()
+		v, lookErr := r.hub.store.OpVersion(ctx, r.w.ID, id)
+		cancel()
+		if lookErr == nil {
+			r.send(s, AckFrame(id, v))
+			return
+		}
+	}
+	r.hub.metrics.opsRefused.Add(1)
+	r.send(s, NackFrame(id, err))
+}
+
+// apply applies an accepted entry at the next version and sends it to every
+// member, encoded once for those who may read its text and once for those
+// who may not.
+func (r *Room) apply(e Entry) {
+	wasPrivate := r.board.Phase == PhasePrivate
+	r.board.Apply(e)
+	revealing := wasPrivate && r.board.Phase != PhasePrivate
+
+	var full, hidden []byte
+	for s := range r.members {
+		viewer := s.viewer()
+		switch {
+		case revealing && viewer.Role != RoleFacilitator:
+			v := e.View(viewer)
+			v.T, v.Revealed = "op", r.board.Revealed(viewer)
+			r.send(s, encode(v))
+		case e.visibleTo(viewer):
+			if full == nil {
+				v := e.View(viewer)
+				v.T = "op"
+				full = encode(v)
+			}
+			r.send(s, full)
+		default:
+			if hidden == nil {
+				v := e.View(viewer)
+				v.T = "op"
+				hidden = encode(v)
+			}
+			r.send(s, hidden)
+		}
+	}
+	if e.Op.Kind == KindParticipantRemove {
+		r.removed(e.Op.ParticipantID)
+	}
+	if r.board.V-r.snapV >= snapshotEvery {
+		r.snapshot()
+	}
+}
+
+// removed closes a removed person's connections and tells the others.
+func (r *Room) removed(id string) {
+	for s := range r.members {
+		if s.you.ID == id {
+			r.dropMember(s, ErrorFrame(&Error{CodeRemoved, "The facilitator removed you from this workshop."}))
+		}
+	}
+	r.broadcastPresence()
+}
+
+// snapshot stores the board so that loading the room stays fast; a failed
+// snapshot is retried at the next version.
+func (r *Room) snapshot() {
+	data, err := r.board.MarshalBoard()
+	if err != nil {
+		r.log.Error("encode snapshot", "err", err)
+		return
+	}
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	if err := r.hub.store.PutSnapshot(ctx, r.w.ID, Snapshot{V: r.board.V, Board: data}); err != nil {
+		r.log.Warn("store snapshot", "err", err)
+		return
+	}
+	r.snapV = r.board.V
+}

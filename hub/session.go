@@ -1,0 +1,32 @@
+package hub
+
+// Session is one connection's membership of a room: how it sends ops and
+// leaves. Its fields are set when it joins and never change.
+type Session struct {
+	room   *Room
+	member Member
+	you    You
+}
+
+// You returns who this session's participant is.
+func (s *Session) You() You { return s.you }
+
+func (s *Session) viewer() Viewer { return Viewer{ID: s.you.ID, Role: s.you.Role} }
+
+// Submit hands an op to the room. The answer (ack or nack) and the
+// broadcast arrive through the member. It waits while the room's inbox is
+// full, which slows a flooding connection without stalling the room.
+func (s *Session) Submit(id string, op Op) {
+	select {
+	case s.room.inbox <- opReq{s: s, id: id, op: op}:
+	case <-s.room.done:
+	}
+}
+
+// Leave takes the connection out of the room.
+func (s *Session) Leave() {
+	select {
+	case s.room.inbox <- leaveReq{s: s}:
+	case <-s.room.done:
+	}
+}

@@ -1,0 +1,105 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Workshop is a workshop's record: who it is and how a facilitator proves
+// they run it. KeyHash is the SHA-256 of the facilitator key; the key itself
+// is never stored.
+type Workshop struct {
+	ID        string    `json:"id"`
+	Code      string    `json:"code"`
+	Title     string    `json:"title"`
+	KeyHash   []byte    `json:"keyHash"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Participant is someone who joined a workshop. TokenHash is the SHA-256 of
+// their resume token.
+type Participant struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Role      Role      `json:"role"`
+	TokenHash []byte    `json:"tokenHash"`
+	JoinedAt  time.Time `json:"joinedAt"`
+}
+
+// Head is where a room's log stands: its top version and its epoch, the
+// name of this history of versions.
+type Head struct {
+	V     int64
+	Epoch string
+}
+
+// Snapshot is a room's board encoded at version V.
+type Snapshot struct {
+	V     int64
+	Board []byte
+}
+
+// Store errors. Implementations return these (possibly wrapped); anything
+// else means the store could not be reached or failed, and the op is
+// refused as unavailable.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrCodeTaken = errors.New("join code taken")
+	// ErrConflict: the room's top version was not the expected one.
+	ErrConflict = errors.New("version conflict")
+	// ErrDuplicate: the op id was accepted before, at the version returned.
+	ErrDuplicate = errors.New("duplicate op id")
+	// ErrTrimmed: the log no longer holds the versions asked for.
+	ErrTrimmed = errors.New("log trimmed")
+)
+
+// Store keeps workshops, their participants and each room's log, and tells
+// rooms of entries appended elsewhere. The embedded store serves one process;
+// the Redis store lets several instances serve the same rooms. The log is the
+// record and the sequencer; Subscribe carries only news, and may drop it.
+type Store interface {
+	// CreateWorkshop records a new workshop; ErrCodeTaken if its code is in
+	// use by a live workshop.
+	CreateWorkshop(ctx context.Context, w Workshop) error
+	// Workshop finds a workshop by id or by join code; ErrNotFound.
+	Workshop(ctx context.Context, ref string) (Workshop, error)
+	// DeleteWorkshop removes every trace of a workshop.
+	DeleteWorkshop(ctx context.Context, id string) error
+
+	// PutParticipant adds or replaces a participant of a workshop.
+	PutParticipant(ctx context.Context, workshopID string, p Participant) error
+	// Participants lists everyone who joined a workshop.
+	Participants(ctx context.Context, workshopID string) ([]Participant, error)
+
+	// Append adds e at version expected+1, only if the room's top version is
+	// expected and e.ID was never accepted. It returns the new version; the
+	// original version with ErrDuplicate; or the top version with
+	// ErrConflict.
+	Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error)
+	// Head returns the room's top version and epoch.
+	Head(ctx context.Context, workshopID string) (Head, error)
+	// Entries returns the entries after version after, up to the top, in
+	// order; ErrTrimmed when the log no longer starts early enough.
+	Entries(ctx context.Context, workshopID string, after int64) ([]Entry, error)
+	// OpVersion returns the version at which op id was accepted, or
+	// ErrNotFound.
+	OpVersion(ctx context.Context, workshopID, opID string) (int64, error)
+	// Snapshot returns the newest snapshot, or a zero one at version 0.
+	Snapshot(ctx context.Context, workshopID string) (Snapshot, error)
+	// PutSnapshot stores a snapshot; the log before it may then be trimmed,
+	// keeping recent entries so that resuming clients can replay.
+	PutSnapshot(ctx context.Context, workshopID string, s Snapshot) error
+
+	// Subscribe starts delivering entries appended to a room, by any
+	// instance, to deliver. Delivery may skip entries (rooms fill gaps from
+	// the log); resync is called when news may have been lost wholesale
+	// (a reconnect), so the room checks its head. deliver and resync must
+	// not block. The returned func ends the subscription.
+	Subscribe(workshopID string, deliver func(Entry), resync func()) (unsubscribe func())
+
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}

@@ -1,0 +1,386 @@
+package hub
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// keepLog is how many entries before the newest snapshot stay in the log,
+// so that a client that was away for a while can still replay.
+const keepLog = 1000
+
+// Bucket and key names of the embedded store. Each room has a bucket of its
+// own under rooms, holding its meta, log, op ids and people.
+var (
+	bWorkshops = []byte("workshops") // id -> Workshop JSON
+	bCodes     = []byte("codes")     // code -> id
+	bRooms     = []byte("rooms")     // id -> room bucket
+	bMeta      = []byte("meta")
+	bLog       = []byte("log")    // version (8 bytes, big endian) -> Entry JSON
+	bOps       = []byte("ops")    // op id -> version
+	bPeople    = []byte("people") // participant id -> Participant JSON
+	kTop       = []byte("top")
+	kFirst     = []byte("first") // first version still in the log
+	kEpoch     = []byte("epoch")
+	kSnapshot  = []byte("snapshot")
+	kSnapV     = []byte("snapshotV")
+)
+
+// EmbeddedStore keeps everything in one bbolt file on local disk. Every
+// write is fsynced before it returns, and concurrent appends share one
+// fsync, so an acknowledged op survives kill -9. It serves one process.
+type EmbeddedStore struct {
+	db *bolt.DB
+
+	mu   sync.Mutex // guards subs and next
+	subs map[string]map[int]subscriber
+	next int
+}
+
+type subscriber struct {
+	deliver func(Entry)
+}
+
+var _ Store = (*EmbeddedStore)(nil)
+
+// OpenEmbedded opens (or creates) the store in dir.
+func OpenEmbedded(dir string) (*EmbeddedStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, "withboard.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", dir, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bWorkshops, bCodes, bRooms} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare store: %w", err)
+	}
+	return &EmbeddedStore{db: db, subs: map[string]map[int]subscriber{}}, nil
+}
+
+func u64(v int64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, uint64(v))
+	return b
+}
+
+func i64(b []byte) int64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(b))
+}
+
+// room returns a room's bucket, or ErrNotFound.
+func room(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
+	b := tx.Bucket(bRooms).Bucket([]byte(id))
+	if b == nil {
+		return nil, ErrNotFound
+	}
+	return b, nil
+}
+
+// CreateWorkshop implements Store.
+func (s *EmbeddedStore) CreateWorkshop(_ context.Context, w Workshop) error {
+	data, err := json.Marshal(w)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		codes := tx.Bucket(bCodes)
+		if codes.Get([]byte(w.Code)) != nil {
+			return ErrCodeTaken
+		}
+		if err := codes.Put([]byte(w.Code), []byte(w.ID)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bWorkshops).Put([]byte(w.ID), data); err != nil {
+			return err
+		}
+		r, err := tx.Bucket(bRooms).CreateBucket([]byte(w.ID))
+		if err != nil {
+			return err
+		}
+		for _, name := range [][]byte{bMeta, bLog, bOps, bPeople} {
+			if _, err := r.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		meta := r.Bucket(bMeta)
+		if err := meta.Put(kEpoch, []byte(uuid.NewString())); err != nil {
+			return err
+		}
+		return meta.Put(kFirst, u64(1))
+	})
+}
+
+// Workshop implements Store.
+func (s *EmbeddedStore) Workshop(_ context.Context, ref string) (Workshop, error) {
+	var w Workshop
+	err := s.db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bWorkshops).Get([]byte(ref))
+		if data == nil {
+			if id := tx.Bucket(bCodes).Get([]byte(ref)); id != nil {
+				data = tx.Bucket(bWorkshops).Get(id)
+			}
+		}
+		if data == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(data, &w)
+	})
+	return w, err
+}
+
+// DeleteWorkshop implements Store.
+func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
+	w, err := s.Workshop(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bCodes).Delete([]byte(w.Code)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bWorkshops).Delete([]byte(w.ID)); err != nil {
+			return err
+		}
+		return tx.Bucket(bRooms).DeleteBucket([]byte(w.ID))
+	})
+}
+
+// PutParticipant implements Store.
+func (s *EmbeddedStore) PutParticipant(_ context.Context, workshopID string, p Participant) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		r, err := room(tx, workshopID)
+		if err != nil {
+			return err
+		}
+		return r.Bucket(bPeople).Put([]byte(p.ID), data)
+	})
+}
+
+// Participants implements Store.
+func (s *EmbeddedStore) Participants(_ context.Context, workshopID string) ([]Participant, error) {
+	var out []Participant
+	err := s.db.View(func(tx *bolt.Tx) error {
+		r, err := room(tx, workshopID)
+		if err != nil {
+			return err
+		}
+		return r.Bucket(bPeople).ForEach(func(_, data []byte) error {
+			var p Participant
+			if err := json.Unmarshal(data, &p); err != nil {
+				return err
+			}
+			out = append(out, p)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Append implements Store. Concurrent appends (to any rooms) are committed
+// together with one fsync.
+func (s *EmbeddedStore) Append(_ context.Context, workshopID string, expected int64, e Entry) (int64, error) {
+	var v int64
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		r, err := room(tx, workshopID)
+		if err != nil {
+			return err
+		}
+		if old := r.Bucket(bOps).Get([]byte(e.ID)); old != nil {
+			v = i64(old)
+			return ErrDuplicate
+		}
+		meta := r.Bucket(bMeta)
+		if top := i64(meta.Get(kTop)); top != expected {
+			v = top
+			return ErrConflict
+		}
+		v = expected + 1
+		e.V = v
+		data, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if err := r.Bucket(bLog).Put(u64(v), data); err != nil {
+			return err
+		}
+		if err := r.Bucket(bOps).Put([]byte(e.ID), u64(v)); err != nil {
+			return err
+		}
+		return meta.Put(kTop, u64(v))
+	})
+	if err != nil {
+		return v, err
+	}
+	e.V = v
+	s.publish(workshopID, e)
+	return v, nil
+}
+
+// Head implements Store.
+func (s *EmbeddedStore) Head(_ context.Context, workshopID string) (Head, error) {
+	var h Head
+	err := s.db.View(func(tx *bolt.Tx) error {
+		r, err := room(tx, workshopID)
+		if err != nil {
+			return err
+		}
+		meta := r.Bucket(bMeta)
+		h = Head{V: i64(meta.Get(kTop)), Epoch: string(meta.Get(kEpoch))}
+		return nil
+	})
+	return h, err
+}
+
+// Entries implements Store.
+func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int64) ([]Entry, error) {
+	var out []Entry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		r, err := room(tx, workshopID)
+		if err != nil {
+			return err
+		}
+		if first := i64(r.Bucket(bMeta).Get(kFirst)); after+1 < first {
+			return ErrTrimmed
+		}
+		c := r.Bucket(bLog).Cursor()
+		for k, data := c.Seek(u64(after + 1)); k != nil; k, data = c.Next() {
+			var e Entry
+			if err := json.Unmarshal(data, &e); err != nil {
+				return fmt.Errorf("decode entry %d: %w", i64(k), err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// OpVersion implements Store.
+func (s *EmbeddedStore) OpVersion(_ context.Context, workshopID, opID string) (int64, error) {
+	var v int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		r, err := room(tx, workshopID)
+		if err != nil {
+			return err
+		}
+		data := r.Bucket(bOps).Get([]byte(opID))
+		if data == nil {
+			return ErrNotFound
+		}
+		v = i64(data)
+		return nil
+	})
+	return v, err
+}
+
+// Snapshot implements Store.
+func (s *EmbeddedStore) Snapshot(_ context.Context, workshopID string) (Snapshot, error) {
+	var snap Snapshot
+	err := s.db.View(func(tx *bolt.Tx) error {
+		r, err := room(tx, workshopID)
+		if err != nil {
+			return err
+		}
+		meta := r.Bucket(bMeta)
+		snap.V = i64(meta.Get(kSnapV))
+		snap.Board = append([]byte(nil), meta.Get(kSnapshot)...)
+		return nil
+	})
+	return snap, err
+}
+
+// PutSnapshot implements Store; it trims the log to keepLog entries before
+// the snapshot.
+func (s *EmbeddedStore) PutSnapshot(_ context.Context, workshopID string, snap Snapshot) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		r, err := room(tx, workshopID)
+		if err != nil {
+			return err
+		}
+		meta := r.Bucket(bMeta)
+		if i64(meta.Get(kSnapV)) >= snap.V {
+			return nil
+		}
+		if err := meta.Put(kSnapshot, snap.Board); err != nil {
+			return err
+		}
+		if err := meta.Put(kSnapV, u64(snap.V)); err != nil {
+			return err
+		}
+		first := i64(meta.Get(kFirst))
+		keepFrom := snap.V - keepLog + 1
+		if keepFrom <= first {
+			return nil
+		}
+		log := r.Bucket(bLog)
+		for v := first; v < keepFrom; v++ {
+			if err := log.Delete(u64(v)); err != nil {
+				return err
+			}
+		}
+		return meta.Put(kFirst, u64(keepFrom))
+	})
+}
+
+// Subscribe implements Store. In one process the news is the append itself,
+// so resync is never needed.
+func (s *EmbeddedStore) Subscribe(workshopID string, deliver func(Entry), _ func()) func() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	n := s.next
+	if s.subs[workshopID] == nil {
+		s.subs[workshopID] = map[int]subscriber{}
+	}
+	s.subs[workshopID][n] = subscriber{deliver: deliver}
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.subs[workshopID], n)
+		if len(s.subs[workshopID]) == 0 {
+			delete(s.subs, workshopID)
+		}
+	}
+}
+
+func (s *EmbeddedStore) publish(workshopID string, e Entry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sub := range s.subs[workshopID] {
+		sub.deliver(e)
+	}
+}
+
+// Ping implements Store.
+func (s *EmbeddedStore) Ping(context.Context) error {
+	return s.db.View(func(*bolt.Tx) error { return nil })
+}
+
+// Close implements Store.
+func (s *EmbeddedStore) Close() error { return s.db.Close() }

@@ -1,0 +1,112 @@
+package hub
+
+import "time"
+
+// Viewer is the participant a view or a frame is made for.
+type Viewer struct {
+	ID   string
+	Role Role
+}
+
+// CardView is a card as one recipient may see it. Text is nil when hidden.
+type CardView struct {
+	ID      string  `json:"id"`
+	Text    *string `json:"text,omitempty"`
+	Stage   *string `json:"stage"`
+	Level   *string `json:"level"`
+	Index   int     `json:"index"`
+	By      string  `json:"by"`
+	ByRole  Role    `json:"byRole"`
+	Votes   int     `json:"votes"`
+	MyVotes int     `json:"myVotes"`
+	Agreed  bool    `json:"agreed"`
+	Hidden  bool    `json:"hidden"`
+}
+
+// StageView is one stage's agreement.
+type StageView struct {
+	ID          string  `json:"id"`
+	AgreedLevel *string `json:"agreedLevel"`
+	Note        string  `json:"note"`
+}
+
+// Person is a participant as others see them.
+type Person struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Role   Role   `json:"role"`
+	Online bool   `json:"online"`
+}
+
+// BoardView is the board of the contract, as one recipient sees it.
+type BoardView struct {
+	ID           string                    `json:"id"`
+	Code         string                    `json:"code"`
+	Title        string                    `json:"title"`
+	Phase        Phase                     `json:"phase"`
+	Focus        *string                   `json:"focus"`
+	TimerEndsAt  *time.Time                `json:"timerEndsAt"`
+	VoteBudget   int                       `json:"voteBudget"`
+	Stages       []StageView               `json:"stages"`
+	Cards        []CardView                `json:"cards"`
+	Participants []Person                  `json:"participants"`
+	Consent      map[string]map[string]int `json:"consent"`
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// CardView returns c as viewer sees it now.
+func (b *Board) CardView(viewer Viewer, c *Card) CardView {
+	v := CardView{
+		ID: c.ID, Stage: strPtr(c.Stage), Level: strPtr(c.Level), Index: b.indexIn(c),
+		By: c.By, ByRole: c.ByRole, Votes: c.voteCount(), MyVotes: c.Votes[viewer.ID], Agreed: c.Agreed,
+	}
+	if b.CanSee(viewer, c) {
+		text := c.Text
+		v.Text = &text
+	} else {
+		v.Hidden = true
+	}
+	return v
+}
+
+// View returns the whole board as viewer sees it. The workshop's identity
+// and people come from the room, which knows them.
+func (b *Board) View(viewer Viewer, w Workshop, people []Person) BoardView {
+	v := BoardView{
+		ID: w.ID, Code: w.Code, Title: w.Title, Phase: b.Phase, Focus: strPtr(b.Focus),
+		TimerEndsAt: b.TimerEndsAt, VoteBudget: b.VoteBudget,
+		Cards: []CardView{}, Participants: people, Consent: b.ConsentCounts(),
+	}
+	if v.Participants == nil {
+		v.Participants = []Person{}
+	}
+	for _, s := range Stages {
+		st := b.Stages[s]
+		v.Stages = append(v.Stages, StageView{ID: s, AgreedLevel: strPtr(st.AgreedLevel), Note: st.Note})
+	}
+	for _, c := range b.Ordered() {
+		v.Cards = append(v.Cards, b.CardView(viewer, c))
+	}
+	return v
+}
+
+// Revealed lists the cards viewer could not read while ideas were private,
+// now with their text. It is sent with the phase.set that ends private.
+func (b *Board) Revealed(viewer Viewer) []CardView {
+	out := []CardView{}
+	if viewer.Role == RoleFacilitator {
+		return out
+	}
+	for _, c := range b.Ordered() {
+		if c.By != viewer.ID {
+			out = append(out, b.CardView(viewer, c))
+		}
+	}
+	return out
+}

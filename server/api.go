@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/withboard/withboard/hub"
+)
+
+// maxBody bounds request bodies of the API.
+const maxBody = 16 << 10
+
+// api serves the JSON routes of the contract.
+type api struct {
+	cfg config
+	hub *hub.Hub
+	log *slog.Logger
+}
+
+// apiError writes the contract's error shape.
+func apiError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": message}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// bearer returns the token of an Authorization: Bearer header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// link makes a path absolute when the public URL is known.
+func (a *api) link(path string) string { return a.cfg.publicURL + path }
+
+// create handles POST /api/workshops.
+func (a *api) create(w http.ResponseWriter, r *http.Request) {
+	if a.cfg.createToken != "" {
+		tok := bearer(r)
+		if tok == "" {
+			apiError(w, http.StatusUnauthorized, "unauthorized", "Creating a workshop on this server needs an access token.")
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(a.cfg.createToken)) != 1 {
+			apiError(w, http.StatusForbidden, "forbidden", "That access token is not right for this server.")
+			return
+		}
+	}
+	var body struct {
+		Title *string `json:"title"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := dec.Decode(&body); err != nil || body.Title == nil {
+		apiError(w, http.StatusBadRequest, hub.CodeInvalid, `Send a JSON body with a "title" for the workshop.`)
+		return
+	}
+	ws, key, err := a.hub.CreateWorkshop(r.Context(), *body.Title)
+	var bad *hub.Error
+	switch {
+	case errors.As(err, &bad):
+		apiError(w, http.StatusBadRequest, bad.Code, bad.Message)
+		return
+	case err != nil:
+		a.log.Error("create workshop", "err", err)
+		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The workshop could not be created just now. Try again in a moment.")
+		return
+	}
+	a.log.Info("workshop created", "workshop", ws.ID)
+	writeJSON(w, http.StatusCreated, map[string]string{
+		"id": ws.ID, "code": ws.Code, "title": ws.Title, "facilitatorKey": key,
+		"joinUrl": a.link("/j/" + ws.Code), "facilitatorUrl": a.link("/f/" + ws.ID + "#key=" + key),
+	})
+}
+
+// find looks up the workshop a path names, answering 404 or 503 itself.
+func (a *api) find(w http.ResponseWriter, r *http.Request, ref string) (hub.Workshop, bool) {
+	ws, err := a.hub.Workshop(r.Context(), ref)
+	switch {
+	case errors.Is(err, hub.ErrNotFound):
+		apiError(w, http.StatusNotFound, hub.CodeNotFound, "There is no workshop with that code. Check the code and try again.")
+		return ws, false
+	case err != nil:
+		a.log.Warn("find workshop", "err", err)
+		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The server cannot look that up right now. Try again in a moment.")
+		return ws, false
+	}
+	return ws, true
+}
+
+// show handles GET /api/workshops/{code}: public facts only.
+func (a *api) show(w http.ResponseWriter, r *http.Request) {
+	ws, ok := a.find(w, r, r.PathValue("code"))
+	if !ok {
+		return
+	}
+	phase, err := a.hub.Phase(r.Context(), ws)
+	if err != nil {
+		a.log.Warn("read phase", "workshop", ws.ID, "err", err)
+		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The server cannot look that up right now. Try again in a moment.")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id": ws.ID, "code": ws.Code, "title": ws.Title, "phase": string(phase)})
+}
+
+// facilitator finds the workshop of {id} and checks the bearer key.
+func (a *api) facilitator(w http.ResponseWriter, r *http.Request) (hub.Workshop, bool) {
+	key := bearer(r)
+	if key == "" {
+		apiError(w, http.StatusUnauthorized, "unauthorized", "This needs the facilitator key.")
+		return hub.Workshop{}, false
+	}
+	ws, ok := a.find(w, r, r.PathValue("id"))
+	if !ok {
+		return ws, false
+	}
+	if !hub.KeyMatches(key, ws.KeyHash) {
+		apiError(w, http.StatusForbidden, hub.CodeForbidden, "That facilitator key is not right for this workshop.")
+		return ws, false
+	}
+	return ws, true
+}
+
+// remove handles DELETE /api/workshops/{id}.
+func (a *api) remove(w http.ResponseWriter, r *http.Request) {
+	ws, ok := a.facilitator(w, r)
+	if !ok {
+		return
+	}
+	if err := a.hub.DeleteWorkshop(r.Context(), ws.ID); err != nil {
+		a.log.Error("delete workshop", "workshop", ws.ID, "err", err)
+		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The workshop could not be deleted just now. Try again in a moment.")
+		return
+	}
+	a.log.Info("workshop deleted", "workshop", ws.ID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ready handles GET /readyz: 200 only while the store answers.
+func (a *api) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.hub.Ping(ctx); err != nil {
+		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The store is not answering.")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

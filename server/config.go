@@ -1,0 +1,84 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// config is everything the server is told at start, from flags, each of
+// which falls back to an environment variable.
+type config struct {
+	addr            string
+	dataDir         string
+	redisURL        string
+	publicURL       string
+	allowedOrigins  []string
+	createToken     string
+	roomIdle        time.Duration
+	shutdownTimeout time.Duration
+}
+
+// parseConfig reads flags from args, defaulting each to its environment
+// variable, then to a built-in default.
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
+	var c config
+	var origins string
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	port := env("PORT", "8080")
+	fs := flag.NewFlagSet("withboard", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.addr, "addr", env("ADDR", ":"+port), "address to listen on (env ADDR, or :$PORT)")
+	fs.StringVar(&c.dataDir, "data", env("DATA_DIR", "data"), "directory of the embedded store, used when no Redis is set (env DATA_DIR)")
+	fs.StringVar(&c.redisURL, "redis", env("REDIS_URL", ""), "Redis URL; when set, workshops live in Redis and several instances can serve them (env REDIS_URL)")
+	fs.StringVar(&c.publicURL, "public-url", env("PUBLIC_URL", ""), "public base URL, e.g. https://withboard.example.org, for absolute links (env PUBLIC_URL)")
+	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated extra origins allowed to open WebSockets (env ALLOWED_ORIGINS)")
+	fs.StringVar(&c.createToken, "create-token", env("CREATE_TOKEN", ""), "if set, creating a workshop needs this bearer token (env CREATE_TOKEN)")
+	roomIdle := env("ROOM_IDLE", "30s")
+	shutdown := env("SHUTDOWN_TIMEOUT", "20s")
+	fs.StringVar(&roomIdle, "room-idle", roomIdle, "how long an empty room stays in memory (env ROOM_IDLE)")
+	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "how long a graceful shutdown may take (env SHUTDOWN_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var err error
+	if c.roomIdle, err = time.ParseDuration(roomIdle); err != nil {
+		return c, fmt.Errorf("room-idle: %w", err)
+	}
+	if c.shutdownTimeout, err = time.ParseDuration(shutdown); err != nil {
+		return c, fmt.Errorf("shutdown-timeout: %w", err)
+	}
+	if c.publicURL != "" {
+		u, err := url.Parse(c.publicURL)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return c, fmt.Errorf("public-url %q: want http(s)://host", c.publicURL)
+		}
+		c.publicURL = strings.TrimRight(c.publicURL, "/")
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.allowedOrigins = append(c.allowedOrigins, o)
+		}
+	}
+	return c, nil
+}
+
+// publicHost is the host of the public URL, or "".
+func (c config) publicHost() string {
+	if u, err := url.Parse(c.publicURL); err == nil {
+		return u.Host
+	}
+	return ""
+}
+
+// environ is os.Getenv, named for run's callers.
+var environ = os.Getenv

@@ -1,0 +1,90 @@
+// Command server runs Withboard: the pages, the HTTP API and the live
+// WebSocket rooms, on an embedded store or on Redis.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/withboard/withboard/client"
+	"github.com/withboard/withboard/hub"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "withboard:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the server and serves until ctx ends, then shuts down
+// gracefully. It prints "listening on http://ADDR" once it accepts
+// connections, so a test can start it on :0.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, err := parseConfig(args, environ, stdout)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	h := hub.New(store, hub.Config{IdleTimeout: cfg.roomIdle}, log)
+	ws := client.NewHandler(h, client.Config{PublicHost: cfg.publicHost(), AllowedOrigins: cfg.allowedOrigins}, log)
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           routes(cfg, h, ws, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	if err := h.Shutdown(sctx); err != nil {
+		log.Warn("rooms shutdown", "err", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// openStore opens Redis when configured, else the embedded store.
+func openStore(_ context.Context, cfg config, log *slog.Logger) (hub.Store, error) {
+	if cfg.redisURL != "" {
+		return nil, errors.New("redis mode is not built yet: unset REDIS_URL to use the embedded store")
+	}
+	log.Info("using the embedded store", "dir", cfg.dataDir)
+	return hub.OpenEmbedded(cfg.dataDir)
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/withboard/withboard/client"
+	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/web"
+)
+
+// contentSecurityPolicy allows only this server's own scripts, styles and
+// connections, and no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// routes mounts every route of the contract.
+func routes(cfg config, h *hub.Hub, ws *client.Handler, log *slog.Logger) http.Handler {
+	a := &api{cfg: cfg, hub: h, log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/workshops", a.create)
+	mux.HandleFunc("GET /api/workshops/{code}", a.show)
+	mux.HandleFunc("GET /api/workshops/{code}/qr.svg", a.qr)
+	mux.HandleFunc("DELETE /api/workshops/{id}", a.remove)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /ws", ws)
+
+	static := http.FileServerFS(web.FS)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", static))
+	mux.HandleFunc("GET /{$}", page("index.html"))
+	mux.HandleFunc("GET /j/{code}", page("join.html"))
+	mux.HandleFunc("GET /f/{id}", page("facilitator.html"))
+	return securityHeaders(mux)
+}
+
+// page serves one embedded HTML page.
+func page(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		data, err := fs.ReadFile(web.FS, name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(data)
+	}
+}
+
+// securityHeaders sets the headers every answer carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
