@@ -68,6 +68,8 @@ type (
 	leaveReq    struct{ s *Session }
 	deleteReq   struct{}
 	shutdownReq struct{}
+	// inspectReq runs in the room's goroutine, to read its state safely.
+	inspectReq func(r *Room)
 )
 
 func newRoom(h *Hub, w Workshop) *Room {
@@ -117,6 +119,8 @@ func (r *Room) run() {
 			case shutdownReq:
 				r.closeAll(ByeFrame("draining"))
 				return
+			case inspectReq:
+				m(r)
 			}
 		case e := <-r.news:
 			r.deliver(e)

@@ -14,9 +14,15 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// keepLog is how many entries before the newest snapshot stay in the log,
-// so that a client that was away for a while can still replay.
-const keepLog = 1000
+const (
+	// keepLog is how many entries before the newest snapshot stay in the
+	// log, so that a client that was away for a while can still replay.
+	keepLog = 1000
+	// batchDelay is how long an append waits for others to share its
+	// fsync. Each room appends one op at a time, so this is paid on every
+	// op: short, but long enough to gather the appends of busy rooms.
+	batchDelay = 2 * time.Millisecond
+)
 
 // Bucket and key names of the embedded store. Each room has a bucket of its
 // own under rooms, holding its meta, log, op ids and people.
@@ -61,6 +67,7 @@ func OpenEmbedded(dir string) (*EmbeddedStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", dir, err)
 	}
+	db.MaxBatchDelay = batchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bWorkshops, bCodes, bRooms} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {

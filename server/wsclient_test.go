@@ -83,6 +83,8 @@ type wsClient struct {
 	you    hub.You
 	epoch  string
 	board  *hub.Board
+
+	answers map[string]map[string]json.RawMessage // acks and nacks read while waiting for others
 }
 
 func dial(t *testing.T, base string) *wsClient {
@@ -91,7 +93,8 @@ func dial(t *testing.T, base string) *wsClient {
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
-	c := &wsClient{t: t, ws: ws, frames: make(chan map[string]json.RawMessage, 10000), raw: make(chan []byte, 10000)}
+	c := &wsClient{t: t, ws: ws, frames: make(chan map[string]json.RawMessage, 10000), raw: make(chan []byte, 10000),
+		answers: map[string]map[string]json.RawMessage{}}
 	go func() {
 		defer close(c.frames)
 		for {
@@ -205,12 +208,18 @@ func (c *wsClient) op(op map[string]any) string {
 func (c *wsClient) ack(id string) (int64, string) {
 	c.t.Helper()
 	for {
-		f := c.next()
+		f, ok := c.answers[id]
+		if ok {
+			delete(c.answers, id)
+		} else {
+			f = c.next()
+		}
 		switch str(f["t"]) {
 		case "op":
 			c.applyOp(f)
 		case "ack", "nack":
 			if str(f["id"]) != id {
+				c.answers[str(f["id"])] = f
 				continue
 			}
 			var v int64

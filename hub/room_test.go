@@ -1,0 +1,200 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/goleak"
+)
+
+// TestMain checks that no test leaves a goroutine behind: rooms, stores
+// and subscriptions must all end.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// inbox is a Member that keeps every frame it is sent.
+type inbox struct {
+	mu     sync.Mutex // guards frames and closed
+	frames [][]byte
+	closed []byte
+	signal chan struct{}
+}
+
+func newInbox() *inbox { return &inbox{signal: make(chan struct{}, 1)} }
+
+func (m *inbox) Send(frame []byte) bool {
+	m.mu.Lock()
+	m.frames = append(m.frames, frame)
+	m.mu.Unlock()
+	select {
+	case m.signal <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (m *inbox) Close(frame []byte) {
+	m.mu.Lock()
+	m.closed = append([]byte("closed:"), frame...)
+	m.mu.Unlock()
+}
+
+// waitFor returns the first frame of type t after index *from.
+func (m *inbox) waitFor(t *testing.T, typ string, from *int) map[string]json.RawMessage {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		m.mu.Lock()
+		for ; *from < len(m.frames); *from++ {
+			var f map[string]json.RawMessage
+			json.Unmarshal(m.frames[*from], &f)
+			if string(f["t"]) == `"`+typ+`"` {
+				*from++
+				m.mu.Unlock()
+				return f
+			}
+		}
+		m.mu.Unlock()
+		select {
+		case <-m.signal:
+		case <-deadline:
+			t.Fatalf("no %s frame within 10s", typ)
+		}
+	}
+}
+
+func newTestHub(t *testing.T, store Store) *Hub {
+	t.Helper()
+	h := New(store, Config{IdleTimeout: 50 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := h.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return h
+}
+
+func openTestEmbedded(t *testing.T) *EmbeddedStore {
+	t.Helper()
+	s, err := OpenEmbedded(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestRoomLoadsLazilyAndUnloadsWhenEmpty: a room starts with its first
+// member, ends after its idle time with none, and comes back with its board.
+func TestRoomLoadsLazilyAndUnloadsWhenEmpty(t *testing.T) {
+	h := newTestHub(t, openTestEmbedded(t))
+	w, _, err := h.CreateWorkshop(context.Background(), "Lazy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.LiveRooms(); n != 0 {
+		t.Fatalf("live rooms before any join: got %d, want 0", n)
+	}
+	m := newInbox()
+	s, jerr := h.Join(context.Background(), w.Code, JoinRequest{Role: RoleStaff}, m)
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	from := 0
+	m.waitFor(t, "welcome", &from)
+	s.Submit(uuid.NewString(), Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "kept"}})
+	m.waitFor(t, "ack", &from)
+	if n := h.LiveRooms(); n != 1 {
+		t.Fatalf("live rooms with a member: got %d, want 1", n)
+	}
+	s.Leave()
+	waitUntil(t, func() bool { return h.LiveRooms() == 0 })
+
+	m2 := newInbox()
+	if _, jerr := h.Join(context.Background(), w.ID, JoinRequest{Role: RoleServiceUser}, m2); jerr != nil {
+		t.Fatal(jerr)
+	}
+	from = 0
+	welcome := m2.waitFor(t, "welcome", &from)
+	var board BoardView
+	json.Unmarshal(welcome["board"], &board)
+	if len(board.Cards) != 1 || *board.Cards[0].Text != "kept" {
+		t.Fatalf("reloaded board: got %d cards, want the one kept card", len(board.Cards))
+	}
+}
+
+// TestSnapshotsAndReload: past snapshotEvery versions a snapshot is
+// stored, and a room reloaded from snapshot and log has the same board.
+func TestSnapshotsAndReload(t *testing.T) {
+	store := openTestEmbedded(t)
+	h := newTestHub(t, store)
+	w, _, err := h.CreateWorkshop(context.Background(), "Snapshots")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newInbox()
+	s, jerr := h.Join(context.Background(), w.Code, JoinRequest{Role: RoleServiceUser}, m)
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	const n = 2*snapshotEvery + 30
+	var cards []string
+	from := 0
+	for i := range n {
+		if i%3 == 0 || len(cards) == 0 {
+			id := uuid.NewString()
+			cards = append(cards, id)
+			stage, level := Stages[i%4], Levels[i%3]
+			s.Submit(uuid.NewString(), Op{Kind: KindCardAdd, Card: &CardInput{ID: id, Text: fmt.Sprint("card ", i), Stage: &stage, Level: &level}})
+		} else {
+			stage, level, index := Stages[(i+1)%4], Levels[(i+2)%3], i%5
+			s.Submit(uuid.NewString(), Op{Kind: KindCardMove, CardID: cards[i%len(cards)], Stage: &stage, Level: &level, Index: &index})
+		}
+		m.waitFor(t, "ack", &from)
+	}
+	snap, err := store.Snapshot(context.Background(), w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.V < 2*snapshotEvery {
+		t.Fatalf("snapshot at version %d, want at least %d", snap.V, 2*snapshotEvery)
+	}
+	viewer := Viewer{ID: s.You().ID, Role: RoleServiceUser}
+	loaded, err := LoadBoard(context.Background(), store, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := make(chan []byte, 1)
+	s.room.inbox <- inspectReq(func(r *Room) { live <- mustEncode(r.board.View(viewer, w, nil)) })
+	if got, want := mustEncode(loaded.View(viewer, w, nil)), <-live; string(got) != string(want) {
+		t.Fatalf("board loaded from snapshot and log differs from the live one:\n got %s\nwant %s", got, want)
+	}
+	if loaded.V != n {
+		t.Fatalf("loaded version %d, want %d", loaded.V, n)
+	}
+}
+
+func mustEncode(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not met within 10s")
+}
