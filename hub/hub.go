@@ -64,8 +64,8 @@ type Hub struct {
 
 	mu      sync.Mutex // guards rooms and closing
 	rooms   map[string]*Room
-	closing bool // no new rooms start
-	wg    sync.WaitGroup // room goroutines
+	closing bool           // no new rooms start
+	wg      sync.WaitGroup // room goroutines
 }
 
 // New returns a hub over store. Call Shutdown to end it.

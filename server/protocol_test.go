@@ -53,7 +53,9 @@ func TestWorkshopAPI(t *testing.T) {
 				t.Fatalf("got status %d, want %d", res.StatusCode, tt.want)
 			}
 			if res.StatusCode >= 400 {
-				var e struct{ Error struct{ Code, Message string } }
+				var e struct {
+					Error struct{ Code, Message string }
+				}
 				if json.NewDecoder(res.Body).Decode(&e); e.Error.Code == "" || e.Error.Message == "" {
 					t.Errorf("error body lacks code and message")
 				}
