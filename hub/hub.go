@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,6 +25,8 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxMembers caps connections to one workshop on this instance.
 	MaxMembers int
+	// Observer is told what happens, for metrics; nil for none.
+	Observer Observer
 }
 
 func (c *Config) fill() {
@@ -34,6 +35,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxMembers <= 0 {
 		c.MaxMembers = 2000
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 }
 
@@ -47,11 +51,6 @@ type Member interface {
 	Close(frame []byte)
 }
 
-// Counters the hub keeps for the metrics page.
-type Counters struct {
-	opsAccepted, opsRefused, slowConsumers atomic.Int64
-}
-
 // Hub holds the live rooms of this instance and the store behind them.
 type Hub struct {
 	// set at construction
@@ -60,7 +59,7 @@ type Hub struct {
 	log     *slog.Logger
 	ctx     context.Context
 	cancel  context.CancelFunc
-	metrics *Counters
+	obs     Observer
 
 	mu      sync.Mutex // guards rooms and closing
 	rooms   map[string]*Room
@@ -72,7 +71,8 @@ type Hub struct {
 func New(store Store, cfg Config, log *slog.Logger) *Hub {
 	cfg.fill()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Hub{store: store, cfg: cfg, log: log, ctx: ctx, cancel: cancel, metrics: &Counters{}, rooms: map[string]*Room{}}
+	store = observedStore{Store: store, obs: cfg.Observer}
+	return &Hub{store: store, cfg: cfg, log: log, ctx: ctx, cancel: cancel, obs: cfg.Observer, rooms: map[string]*Room{}}
 }
 
 // NormalizeCode turns what a person typed into a join code: upper case,
@@ -214,9 +214,6 @@ func (h *Hub) LiveRooms() int {
 	defer h.mu.Unlock()
 	return len(h.rooms)
 }
-
-// Counters returns the hub's counters.
-func (h *Hub) Counters() *Counters { return h.metrics }
 
 // Shutdown sends every member bye (so they reconnect elsewhere), ends every
 // room and waits for them, or for ctx.

@@ -205,6 +205,7 @@ func (r *Room) catchUp() {
 	if head.Epoch == r.epoch && head.V > r.board.V {
 		entries, err := r.hub.store.Entries(ctx, r.w.ID, r.board.V)
 		if err == nil {
+			r.hub.obs.GapFilled(false)
 			for _, e := range entries {
 				if e.V == r.board.V+1 {
 					r.apply(e)
@@ -221,6 +222,7 @@ func (r *Room) catchUp() {
 		r.log.Error("reload room", "err", err)
 		return
 	}
+	r.hub.obs.GapFilled(true)
 	for s := range r.members {
 		r.send(s, r.welcome(s, nil, ""))
 	}
@@ -238,7 +240,7 @@ func (r *Room) closeAll(frame []byte) {
 // slow to keep up and is dropped (it reconnects and resumes).
 func (r *Room) send(s *Session, frame []byte) {
 	if !s.member.Send(frame) {
-		r.hub.metrics.slowConsumers.Add(1)
+		r.hub.obs.SlowConsumer()
 		r.dropMember(s, nil)
 	}
 }

@@ -37,7 +37,7 @@ func (r *Room) handleOp(s *Session, id string, op Op) {
 		case err == nil:
 			e.V = v
 			r.apply(e)
-			r.hub.metrics.opsAccepted.Add(1)
+			r.hub.obs.OpDone("")
 			r.send(s, AckFrame(id, v))
 			return
 		case errors.Is(err, ErrDuplicate):
@@ -83,7 +83,7 @@ func (r *Room) refuseOp(s *Session, id string, err *Error) {
 			return
 		}
 	}
-	r.hub.metrics.opsRefused.Add(1)
+	r.hub.obs.OpDone(err.Code)
 	r.send(s, NackFrame(id, err))
 }
 
@@ -94,6 +94,8 @@ func (r *Room) apply(e Entry) {
 	wasPrivate := r.board.Phase == PhasePrivate
 	r.board.Apply(e)
 	revealing := wasPrivate && r.board.Phase != PhasePrivate
+	start := time.Now()
+	defer func() { r.hub.obs.FanOut(time.Since(start), len(r.members)) }()
 
 	var full, hidden []byte
 	for s := range r.members {

@@ -43,15 +43,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	h := hub.New(store, hub.Config{IdleTimeout: cfg.roomIdle}, log)
+	m := newMetrics()
+	h := hub.New(store, hub.Config{IdleTimeout: cfg.roomIdle, Observer: m}, log)
 	ws := client.NewHandler(h, client.Config{PublicHost: cfg.publicHost(), AllowedOrigins: cfg.allowedOrigins}, log)
+	m.watch(h, ws)
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           routes(cfg, h, ws, log),
+		Handler:           routes(cfg, h, ws, m, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -37,6 +37,7 @@ func TestWorkshopAPI(t *testing.T) {
 		{"delete without key", "DELETE", "/api/workshops/" + w.ID, "", 401},
 		{"health", "GET", "/healthz", "", 200},
 		{"ready", "GET", "/readyz", "", 200},
+		{"metrics", "GET", "/metrics", "", 200},
 		{"landing page", "GET", "/", "", 200},
 		{"join page", "GET", "/j/" + w.Code, "", 200},
 		{"qr code", "GET", "/api/workshops/" + w.Code + "/qr.svg", "", 200},

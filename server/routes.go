@@ -16,17 +16,19 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // routes mounts every route of the contract.
-func routes(cfg config, h *hub.Hub, ws *client.Handler, log *slog.Logger) http.Handler {
+func routes(cfg config, h *hub.Hub, ws *client.Handler, m *metrics, log *slog.Logger) http.Handler {
 	a := &api{cfg: cfg, hub: h, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/workshops", a.create)
 	mux.HandleFunc("GET /api/workshops/{code}", a.show)
 	mux.HandleFunc("GET /api/workshops/{code}/qr.svg", a.qr)
+	mux.HandleFunc("GET /api/workshops/{id}/export", a.export)
 	mux.HandleFunc("DELETE /api/workshops/{id}", a.remove)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("GET /ws", ws)
 
 	static := http.FileServerFS(web.FS)

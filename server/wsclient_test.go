@@ -30,9 +30,11 @@ type testServer struct {
 func newTestServer(t *testing.T, store hub.Store) *testServer {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := hub.New(store, hub.Config{}, log)
+	m := newMetrics()
+	h := hub.New(store, hub.Config{Observer: m}, log)
 	ws := client.NewHandler(h, client.Config{}, log)
-	srv := httptest.NewServer(routes(config{}, h, ws, log))
+	m.watch(h, ws)
+	srv := httptest.NewServer(routes(config{}, h, ws, m, log))
 	t.Cleanup(func() {
 		srv.Close()
 		h.Shutdown(t.Context())

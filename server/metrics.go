@@ -1,0 +1,98 @@
+package main
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/withboard/withboard/client"
+	"github.com/withboard/withboard/hub"
+)
+
+// metrics is the hub's Observer, exported in Prometheus text format.
+type metrics struct {
+	reg       *prometheus.Registry
+	ops       *prometheus.CounterVec
+	fanOut    prometheus.Histogram
+	store     *prometheus.HistogramVec
+	storeErrs *prometheus.CounterVec
+	slow      prometheus.Counter
+	gaps      *prometheus.CounterVec
+}
+
+var _ hub.Observer = (*metrics)(nil)
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "withboard_ops_total", Help: "Ops answered, by result: accepted, or the refusal code.",
+		}, []string{"result"}),
+		fanOut: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "withboard_fanout_seconds", Help: "Time to apply an op and queue it to every member of its room.",
+			Buckets: prometheus.ExponentialBuckets(0.00001, 4, 10),
+		}),
+		store: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "withboard_store_seconds", Help: "Latency of store calls made by rooms.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 3, 10),
+		}, []string{"call"}),
+		storeErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "withboard_store_errors_total", Help: "Store calls that failed (conflicts and duplicates included).",
+		}, []string{"call"}),
+		slow: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "withboard_slow_consumer_disconnects_total", Help: "Connections dropped because they fell too far behind.",
+		}),
+		gaps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "withboard_gap_fills_total", Help: "Rooms that caught up from the log (log) or reloaded whole (reload).",
+		}, []string{"how"}),
+	}
+	m.reg.MustRegister(m.ops, m.fanOut, m.store, m.storeErrs, m.slow, m.gaps,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// watch adds gauges read at scrape time.
+func (m *metrics) watch(h *hub.Hub, ws *client.Handler) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "withboard_connections", Help: "Open WebSocket connections."},
+			func() float64 { return float64(ws.Connections()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "withboard_live_rooms", Help: "Rooms loaded on this instance."},
+			func() float64 { return float64(h.LiveRooms()) }),
+	)
+}
+
+func (m *metrics) handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
+
+// OpDone implements hub.Observer.
+func (m *metrics) OpDone(code string) {
+	if code == "" {
+		code = "accepted"
+	}
+	m.ops.WithLabelValues(code).Inc()
+}
+
+// FanOut implements hub.Observer.
+func (m *metrics) FanOut(d time.Duration, _ int) { m.fanOut.Observe(d.Seconds()) }
+
+// StoreCall implements hub.Observer.
+func (m *metrics) StoreCall(name string, d time.Duration, err error) {
+	m.store.WithLabelValues(name).Observe(d.Seconds())
+	if err != nil {
+		m.storeErrs.WithLabelValues(name).Inc()
+	}
+}
+
+// SlowConsumer implements hub.Observer.
+func (m *metrics) SlowConsumer() { m.slow.Inc() }
+
+// GapFilled implements hub.Observer.
+func (m *metrics) GapFilled(reloaded bool) {
+	how := "log"
+	if reloaded {
+		how = "reload"
+	}
+	m.gaps.WithLabelValues(how).Inc()
+}
