@@ -54,12 +54,12 @@ type Member interface {
 // Hub holds the live rooms of this instance and the store behind them.
 type Hub struct {
 	// set at construction
-	store   Store
-	cfg     Config
-	log     *slog.Logger
-	ctx     context.Context
-	cancel  context.CancelFunc
-	obs     Observer
+	store  Store
+	cfg    Config
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+	obs    Observer
 
 	mu      sync.Mutex // guards rooms and closing
 	rooms   map[string]*Room
