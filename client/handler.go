@@ -1,10 +1,12 @@
 package client
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -31,6 +33,7 @@ type Handler struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 	conns    atomic.Int64
+	live     sync.WaitGroup // one per connection being served
 }
 
 // NewHandler returns the endpoint for h's rooms.
@@ -65,14 +68,34 @@ func (x *Handler) sameOrigin(r *http.Request) bool {
 	return false
 }
 
+// Wait returns when every connection has ended (after the hub's shutdown
+// has sent them bye), or when ctx ends.
+func (x *Handler) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		x.live.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // ServeHTTP upgrades the request and serves the connection.
 func (x *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws, err := x.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered (403 for a foreign origin)
 	}
+	x.live.Add(1)
 	x.conns.Add(1)
-	defer x.conns.Add(-1)
+	defer func() {
+		x.conns.Add(-1)
+		x.live.Done()
+	}()
 	c := newConn(ws, x.log.With("conn", uuid.NewString()))
 	c.serve(r.Context(), x.hub)
 }

@@ -76,6 +76,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := h.Shutdown(sctx); err != nil {
 		log.Warn("rooms shutdown", "err", err)
 	}
+	if err := ws.Wait(sctx); err != nil {
+		log.Warn("connections did not all close in time", "err", err)
+	}
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
