@@ -27,6 +27,9 @@ type Config struct {
 	MaxMembers int
 	// Observer is told what happens, for metrics; nil for none.
 	Observer Observer
+	// Instance names this server among those sharing a store; a random
+	// id when empty.
+	Instance string
 }
 
 func (c *Config) fill() {
@@ -35,6 +38,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxMembers <= 0 {
 		c.MaxMembers = 2000
+	}
+	if c.Instance == "" {
+		c.Instance = uuid.NewString()
 	}
 	if c.Observer == nil {
 		c.Observer = nopObserver{}

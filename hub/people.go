@@ -15,11 +15,12 @@ import (
 type people struct {
 	byID    map[string]*Participant
 	byToken map[string]*Participant // hex of token hash
-	online  map[string]int          // participant id -> live connections
+	online  map[string]int          // participant id -> live connections here
+	remote  map[string]bool         // online on any instance, as the store last said
 }
 
 func newPeople(list []Participant) *people {
-	p := &people{byID: map[string]*Participant{}, byToken: map[string]*Participant{}, online: map[string]int{}}
+	p := &people{byID: map[string]*Participant{}, byToken: map[string]*Participant{}, online: map[string]int{}, remote: map[string]bool{}}
 	for i := range list {
 		p.add(list[i])
 	}
@@ -30,6 +31,16 @@ func (p *people) add(x Participant) {
 	px := &x
 	p.byID[x.ID] = px
 	p.byToken[hex.EncodeToString(x.TokenHash)] = px
+}
+
+// here lists the participants with a connection on this instance.
+func (p *people) here() []string {
+	ids := make([]string, 0, len(p.online))
+	for id := range p.online {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // byTokenOf finds the participant a resume token belongs to.
@@ -53,7 +64,7 @@ func (p *people) list(removed map[string]bool) []Person {
 		return order[i].ID < order[j].ID
 	})
 	for _, x := range order {
-		out = append(out, Person{ID: x.ID, Name: x.Name, Role: x.Role, Online: p.online[x.ID] > 0})
+		out = append(out, Person{ID: x.ID, Name: x.Name, Role: x.Role, Online: p.online[x.ID] > 0 || p.remote[x.ID]})
 	}
 	return out
 }

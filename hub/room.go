@@ -23,6 +23,11 @@ const (
 	// headCheckEvery is how often a live room compares its version with
 	// the store's, in case news was lost without anyone noticing.
 	headCheckEvery = 20 * time.Second
+	// presenceEvery is how often a room renews its record of who is
+	// online here; a record lapses after presenceTTL, so the people of an
+	// instance that died go offline within that time.
+	presenceEvery = 5 * time.Second
+	presenceTTL   = 3 * presenceEvery
 )
 
 // Room is one live workshop on this instance. Its goroutine, run, owns the
@@ -47,6 +52,8 @@ type Room struct {
 	members map[*Session]struct{}
 	people  *people
 	unsub   func()
+	// lastPresence is the last presence frame sent, to send only changes.
+	lastPresence []byte
 }
 
 // Requests a room's inbox carries.
@@ -100,6 +107,9 @@ func (r *Room) run() {
 	defer idle.Stop()
 	check := time.NewTicker(headCheckEvery)
 	defer check.Stop()
+	beat := time.NewTicker(presenceEvery)
+	defer beat.Stop()
+	defer r.goOffline()
 	for {
 		select {
 		case msg := <-r.inbox:
@@ -128,6 +138,11 @@ func (r *Room) run() {
 			r.catchUp()
 		case <-check.C:
 			r.catchUp()
+		case <-beat.C:
+			if len(r.members) > 0 {
+				r.heartbeat()
+				r.broadcastPresence()
+			}
 		case <-idle.C:
 			if len(r.members) == 0 {
 				return
@@ -199,6 +214,8 @@ func (r *Room) catchUp() {
 		}
 		return
 	}
+	r.refreshOnline(ctx)
+	r.broadcastPresence()
 	if head.Epoch == r.epoch && head.V == r.board.V {
 		return
 	}
@@ -226,6 +243,18 @@ func (r *Room) catchUp() {
 	for s := range r.members {
 		r.send(s, r.welcome(s, nil, ""))
 	}
+}
+
+// goOffline withdraws this instance's record of who is online, as the
+// room ends.
+func (r *Room) goOffline() {
+	if r.people == nil {
+		return // never loaded
+	}
+	clear(r.people.online)
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	r.hub.store.SetOnline(ctx, r.w.ID, r.hub.cfg.Instance, nil, presenceTTL)
 }
 
 // closeAll sends every member a last frame and lets them go.

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"bytes"
+	"context"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,6 +36,9 @@ func (r *Room) join(m joinReq) {
 	r.people.online[you.ID]++
 	m.reply <- joinResult{s: s}
 	r.send(s, r.welcome(s, m.req.Since, m.req.Epoch))
+	if r.people.online[you.ID] == 1 {
+		r.heartbeat()
+	}
 	r.broadcastPresence()
 }
 
@@ -135,12 +140,47 @@ func (r *Room) leave(s *Session) {
 	r.people.online[s.you.ID]--
 	if r.people.online[s.you.ID] <= 0 {
 		delete(r.people.online, s.you.ID)
+		r.heartbeat()
 		r.broadcastPresence()
 	}
 }
 
+// heartbeat records who is online here, so other instances see them,
+// and reads who is online anywhere.
+func (r *Room) heartbeat() {
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	if err := r.hub.store.SetOnline(ctx, r.w.ID, r.hub.cfg.Instance, r.people.here(), presenceTTL); err != nil {
+		r.log.Warn("record presence", "err", err)
+		return
+	}
+	r.refreshOnline(ctx)
+}
+
+// refreshOnline reads who is online on any instance.
+func (r *Room) refreshOnline(ctx context.Context) {
+	online, err := r.hub.store.Online(ctx, r.w.ID)
+	if err != nil {
+		r.log.Warn("read presence", "err", err)
+		return
+	}
+	for id := range online {
+		if r.people.byID[id] == nil {
+			r.refreshPeople() // someone who joined on another instance
+			break
+		}
+	}
+	r.people.remote = online
+}
+
+// broadcastPresence tells every member who is here, when that changed
+// since the last time it was told.
 func (r *Room) broadcastPresence() {
 	frame := presenceFrameOf(r.people.list(r.board.Removed))
+	if bytes.Equal(frame, r.lastPresence) {
+		return
+	}
+	r.lastPresence = frame
 	for s := range r.members {
 		r.send(s, frame)
 	}

@@ -98,6 +98,14 @@ type Store interface {
 	// not block. The returned func ends the subscription.
 	Subscribe(workshopID string, deliver func(Entry), resync func()) (unsubscribe func())
 
+	// SetOnline records which participants have a connection to a room on
+	// this instance, until ttl passes without a new record (so the people
+	// of an instance that died go offline by themselves), and lets the
+	// room's other instances know through their resync.
+	SetOnline(ctx context.Context, workshopID, instance string, ids []string, ttl time.Duration) error
+	// Online returns the participants online in a room on any instance.
+	Online(ctx context.Context, workshopID string) (map[string]bool, error)
+
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.

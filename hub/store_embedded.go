@@ -47,9 +47,16 @@ var (
 type EmbeddedStore struct {
 	db *bolt.DB
 
-	mu   sync.Mutex // guards subs and next
-	subs map[string]map[int]subscriber
-	next int
+	mu     sync.Mutex // guards subs, next and online
+	subs   map[string]map[int]subscriber
+	next   int
+	online map[string]map[string]onlineRecord // workshop -> instance -> record
+}
+
+// onlineRecord is one instance's list of who is online in a room.
+type onlineRecord struct {
+	ids     []string
+	expires time.Time
 }
 
 type subscriber struct {
@@ -80,7 +87,7 @@ func OpenEmbedded(dir string) (*EmbeddedStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare store: %w", err)
 	}
-	return &EmbeddedStore{db: db, subs: map[string]map[int]subscriber{}}, nil
+	return &EmbeddedStore{db: db, subs: map[string]map[int]subscriber{}, online: map[string]map[string]onlineRecord{}}, nil
 }
 
 func u64(v int64) []byte {
@@ -382,6 +389,40 @@ func (s *EmbeddedStore) publish(workshopID string, e Entry) {
 	for _, sub := range s.subs[workshopID] {
 		sub.deliver(e)
 	}
+}
+
+// SetOnline implements Store; in one process no one else needs telling.
+func (s *EmbeddedStore) SetOnline(_ context.Context, workshopID, instance string, ids []string, ttl time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.online[workshopID] == nil {
+		s.online[workshopID] = map[string]onlineRecord{}
+	}
+	if len(ids) == 0 {
+		delete(s.online[workshopID], instance)
+	} else {
+		s.online[workshopID][instance] = onlineRecord{ids: ids, expires: time.Now().Add(ttl)}
+	}
+	if len(s.online[workshopID]) == 0 {
+		delete(s.online, workshopID)
+	}
+	return nil
+}
+
+// Online implements Store.
+func (s *EmbeddedStore) Online(_ context.Context, workshopID string) (map[string]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]bool{}
+	now := time.Now()
+	for _, rec := range s.online[workshopID] {
+		if rec.expires.After(now) {
+			for _, id := range rec.ids {
+				out[id] = true
+			}
+		}
+	}
+	return out, nil
 }
 
 // Ping implements Store.

@@ -295,3 +295,31 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("after bad input: got version %d (%q), want 1: bad input must change nothing", v, code)
 	}
 }
+
+// TestPresence: everyone who joined is listed, online while connected,
+// offline once gone, and the list reaches the others as it changes.
+func TestPresence(t *testing.T) {
+	srv := newEmbeddedServer(t)
+	w := createWorkshop(t, srv.URL, "Presence")
+	a := dial(t, srv.URL)
+	a.join(map[string]any{"code": w.Code, "name": "Ana", "role": "staff"})
+	b := dial(t, srv.URL)
+	b.join(map[string]any{"code": w.Code, "role": "serviceUser"})
+	online := func(c *wsClient, want map[string]bool) {
+		t.Helper()
+		for {
+			var people []hub.Person
+			json.Unmarshal(c.expect("presence")["people"], &people)
+			got := map[string]bool{}
+			for _, p := range people {
+				got[p.ID] = p.Online
+			}
+			if fmt.Sprint(got) == fmt.Sprint(want) {
+				return
+			}
+		}
+	}
+	online(a, map[string]bool{a.you.ID: true, b.you.ID: true})
+	b.ws.Close()
+	online(a, map[string]bool{a.you.ID: true, b.you.ID: false})
+}
