@@ -175,19 +175,20 @@ func (b *Board) prepareAdd(e *Entry) *Error {
 
 func (b *Board) prepareMove(e *Entry) *Error {
 	op := &e.Op
-	stage, level, err := place(op.Stage, op.Level)
-	if err != nil {
-		return err
-	}
-	if op.Index != nil && *op.Index < 0 {
-		return refuse(CodeInvalid, "The position must be 0 or more.")
-	}
+	// The card comes first: in private, whose it is decides before its fields.
 	c, err := b.card(op.CardID)
 	if err != nil {
 		return err
 	}
 	if b.Phase == PhasePrivate && e.ByRole != RoleFacilitator && c.By != e.By {
 		return refuse(CodeLocked, "While ideas are private you can move only your own cards.")
+	}
+	stage, level, err := place(op.Stage, op.Level)
+	if err != nil {
+		return err
+	}
+	if op.Index != nil && *op.Index < 0 {
+		return refuse(CodeInvalid, "The position must be 0 or more.")
 	}
 	n := len(b.Cells[cellKey(stage, level)])
 	if cellKey(stage, level) == cellKey(c.Stage, c.Level) {
@@ -203,15 +204,15 @@ func (b *Board) prepareMove(e *Entry) *Error {
 
 func (b *Board) prepareVote(e *Entry) *Error {
 	op := &e.Op
+	if b.Phase == PhasePrivate {
+		return refuse(CodeLocked, "Voting starts when everyone's ideas are shown.")
+	}
 	if op.Delta == nil || (*op.Delta != 1 && *op.Delta != -1) {
 		return refuse(CodeInvalid, "A vote is +1 or -1.")
 	}
 	c, err := b.card(op.CardID)
 	if err != nil {
 		return err
-	}
-	if b.Phase == PhasePrivate {
-		return refuse(CodeLocked, "Voting starts when everyone's ideas are shown.")
 	}
 	if *op.Delta > 0 && b.spent[e.By] >= b.VoteBudget {
 		return refuse(CodeInvalid, "You have used all %d of your votes. Take one back to vote again.", b.VoteBudget)
