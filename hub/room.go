@@ -16,8 +16,11 @@ const (
 	newsSize = 1024
 	// storeTimeout bounds each store call a room makes.
 	storeTimeout = 5 * time.Second
-	// appendAttempts bounds retries after version conflicts.
-	appendAttempts = 8
+	// appendAttempts bounds retries after version conflicts; between them
+	// a room waits a random moment, up to conflictBackoff times the
+	// attempts so far, so that instances stop colliding in step.
+	appendAttempts  = 40
+	conflictBackoff = 200 * time.Microsecond
 	// snapshotEvery is how many versions pass between snapshots.
 	snapshotEvery = 200
 	// headCheckEvery is how often a live room compares its version with

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"errors"
+	"math/rand/v2"
 	"time"
 )
 
@@ -24,7 +25,7 @@ func (r *Room) handleOp(s *Session, id string, op Op) {
 		r.dropMember(s, ErrorFrame(&Error{CodeRemoved, "You were removed from this workshop."}))
 		return
 	}
-	for range appendAttempts {
+	for attempt := range appendAttempts {
 		e := Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: time.Now().UTC().Truncate(time.Millisecond), Op: op}
 		if err := r.prepare(&e); err != nil {
 			r.refuseOp(s, id, err)
@@ -44,6 +45,7 @@ func (r *Room) handleOp(s *Session, id string, op Op) {
 			r.send(s, AckFrame(id, v))
 			return
 		case errors.Is(err, ErrConflict):
+			time.Sleep(rand.N(conflictBackoff * time.Duration(min(attempt, 10)+1)))
 			r.catchUp()
 		default:
 			r.log.Warn("append op", "err", err)

@@ -69,7 +69,7 @@ type Store interface {
 
 	// PutParticipant adds or replaces a participant of a workshop.
 	PutParticipant(ctx context.Context, workshopID string, p Participant) error
-	// Participants lists everyone who joined a workshop.
+	// Participants lists everyone who joined a workshop, in id order.
 	Participants(ctx context.Context, workshopID string) ([]Participant, error)
 
 	// Append adds e at version expected+1, only if the room's top version is
@@ -77,7 +77,8 @@ type Store interface {
 	// original version with ErrDuplicate; or the top version with
 	// ErrConflict.
 	Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error)
-	// Head returns the room's top version and epoch.
+	// Head returns the room's top version and epoch. A store that finds a
+	// room's history damaged (keys lost) starts a new epoch here.
 	Head(ctx context.Context, workshopID string) (Head, error)
 	// Entries returns the entries after version after, up to the top, in
 	// order; ErrTrimmed when the log no longer starts early enough.
@@ -95,7 +96,9 @@ type Store interface {
 	// instance, to deliver. Delivery may skip entries (rooms fill gaps from
 	// the log); resync is called when news may have been lost wholesale
 	// (a reconnect), so the room checks its head. deliver and resync must
-	// not block. The returned func ends the subscription.
+	// not block, and must not call the subscription's own unsubscribe. The
+	// returned func ends the subscription: once it returns, neither
+	// callback is called again.
 	Subscribe(workshopID string, deliver func(Entry), resync func()) (unsubscribe func())
 
 	// SetOnline records which participants have a connection to a room on

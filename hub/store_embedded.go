@@ -170,7 +170,7 @@ func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bCodes).Delete([]byte(w.Code)); err != nil {
 			return err
 		}
@@ -179,6 +179,13 @@ func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
 		}
 		return tx.Bucket(bRooms).DeleteBucket([]byte(w.ID))
 	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.online, w.ID)
+	s.mu.Unlock()
+	return nil
 }
 
 // PutParticipant implements Store.
@@ -392,7 +399,10 @@ func (s *EmbeddedStore) publish(workshopID string, e Entry) {
 }
 
 // SetOnline implements Store; in one process no one else needs telling.
-func (s *EmbeddedStore) SetOnline(_ context.Context, workshopID, instance string, ids []string, ttl time.Duration) error {
+func (s *EmbeddedStore) SetOnline(ctx context.Context, workshopID, instance string, ids []string, ttl time.Duration) error {
+	if _, err := s.Workshop(ctx, workshopID); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.online[workshopID] == nil {

@@ -19,6 +19,13 @@ import (
 	"github.com/withboard/withboard/hub"
 )
 
+// Limits per client address. A whole room joins at once when the QR code
+// goes up, often from one venue address, so joins come in large bursts.
+const (
+	joinRate, joinBurst     = 5, 300
+	createRate, createBurst = 20.0 / 3600, 20
+)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -45,7 +52,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	defer store.Close()
 	m := newMetrics()
 	h := hub.New(store, hub.Config{IdleTimeout: cfg.roomIdle, Observer: m}, log)
-	ws := client.NewHandler(h, client.Config{PublicHost: cfg.publicHost(), AllowedOrigins: cfg.allowedOrigins}, log)
+	ws := client.NewHandler(h, client.Config{
+		PublicHost: cfg.publicHost(), AllowedOrigins: cfg.allowedOrigins,
+		Joins: client.NewLimiter(joinRate, joinBurst), ClientAddr: cfg.clientAddr,
+	}, log)
 	m.watch(h, ws)
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -86,9 +96,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // openStore opens Redis when configured, else the embedded store.
-func openStore(_ context.Context, cfg config, log *slog.Logger) (hub.Store, error) {
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (hub.Store, error) {
 	if cfg.redisURL != "" {
-		return nil, errors.New("redis mode is not built yet: unset REDIS_URL to use the embedded store")
+		log.Info("using redis")
+		return hub.OpenRedis(ctx, hub.RedisConfig{URL: cfg.redisURL}, log)
 	}
 	log.Info("using the embedded store", "dir", cfg.dataDir)
 	return hub.OpenEmbedded(cfg.dataDir)

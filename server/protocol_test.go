@@ -80,246 +80,256 @@ func TestWorkshopAPI(t *testing.T) {
 // client must see every version once, in order, and end with the same
 // board as a late joiner's welcome.
 func TestConcurrentBursts(t *testing.T) {
-	srv := newEmbeddedServer(t)
-	w := createWorkshop(t, srv.URL, "Bursts")
-	roles := []string{"serviceUser", "staff", "serviceUser"}
-	clients := make([]*wsClient, len(roles))
-	for i, role := range roles {
-		clients[i] = dial(t, srv.URL)
-		clients[i].join(map[string]any{"code": w.Code, "name": fmt.Sprint("p", i), "role": role})
-		clients[i].board = hub.NewBoard()
-	}
-	const perClient = 60
-	var wg sync.WaitGroup
-	acked := make([][]int64, len(clients))
-	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(i), 7))
-			var mine []string
-			ids := make([]string, 0, perClient)
-			for n := range perClient {
-				var op map[string]any
-				switch {
-				case len(mine) == 0 || rng.IntN(3) == 0:
-					op = addCard(fmt.Sprintf("idea %d from %d", n, i), hub.Stages[rng.IntN(4)], hub.Levels[rng.IntN(3)])
-					mine = append(mine, op["card"].(map[string]any)["id"].(string))
-				case rng.IntN(2) == 0:
-					op = map[string]any{"kind": "card.move", "cardId": mine[rng.IntN(len(mine))], "stage": hub.Stages[rng.IntN(4)], "level": hub.Levels[rng.IntN(3)], "index": rng.IntN(4)}
-				default:
-					op = map[string]any{"kind": "card.vote", "cardId": mine[rng.IntN(len(mine))], "delta": 1}
+	eachStore(t, func(t *testing.T, newServer func(t *testing.T) *testServer) {
+		srv := newServer(t)
+		w := createWorkshop(t, srv.URL, "Bursts")
+		roles := []string{"serviceUser", "staff", "serviceUser"}
+		clients := make([]*wsClient, len(roles))
+		for i, role := range roles {
+			clients[i] = dial(t, srv.URL)
+			clients[i].join(map[string]any{"code": w.Code, "name": fmt.Sprint("p", i), "role": role})
+			clients[i].board = hub.NewBoard()
+		}
+		const perClient = 60
+		var wg sync.WaitGroup
+		acked := make([][]int64, len(clients))
+		for i, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(i), 7))
+				var mine []string
+				ids := make([]string, 0, perClient)
+				for n := range perClient {
+					var op map[string]any
+					switch {
+					case len(mine) == 0 || rng.IntN(3) == 0:
+						op = addCard(fmt.Sprintf("idea %d from %d", n, i), hub.Stages[rng.IntN(4)], hub.Levels[rng.IntN(3)])
+						mine = append(mine, op["card"].(map[string]any)["id"].(string))
+					case rng.IntN(2) == 0:
+						op = map[string]any{"kind": "card.move", "cardId": mine[rng.IntN(len(mine))], "stage": hub.Stages[rng.IntN(4)], "level": hub.Levels[rng.IntN(3)], "index": rng.IntN(4)}
+					default:
+						op = map[string]any{"kind": "card.vote", "cardId": mine[rng.IntN(len(mine))], "delta": 1}
+					}
+					ids = append(ids, c.op(op))
 				}
-				ids = append(ids, c.op(op))
-			}
-			for _, id := range ids {
-				v, code := c.ack(id)
-				if code == "" {
-					acked[i] = append(acked[i], v)
-				} else if code != hub.CodeInvalid { // votes past the budget are refused
-					t.Errorf("client %d: op refused with %s", i, code)
+				for _, id := range ids {
+					v, code := c.ack(id)
+					if code == "" {
+						acked[i] = append(acked[i], v)
+					} else if code != hub.CodeInvalid { // votes past the budget are refused
+						t.Errorf("client %d: op refused with %s", i, code)
+					}
 				}
+			}()
+		}
+		wg.Wait()
+		total := 0
+		for _, a := range acked {
+			total += len(a)
+		}
+		for i, c := range clients {
+			for c.board.V < int64(total) {
+				c.expect("op")
 			}
-		}()
-	}
-	wg.Wait()
-	total := 0
-	for _, a := range acked {
-		total += len(a)
-	}
-	for i, c := range clients {
-		for c.board.V < int64(total) {
-			c.expect("op")
+			if c.board.V != int64(total) {
+				t.Fatalf("client %d: at version %d, want %d", i, c.board.V, total)
+			}
 		}
-		if c.board.V != int64(total) {
-			t.Fatalf("client %d: at version %d, want %d", i, c.board.V, total)
+		late := dial(t, srv.URL)
+		welcome := late.join(map[string]any{"code": w.Code, "role": "staff"})
+		var board hub.BoardView
+		json.Unmarshal(welcome["board"], &board)
+		viewer := hub.Viewer{ID: late.you.ID, Role: hub.RoleStaff}
+		for i, c := range clients {
+			got := mustJSON(c.board.View(viewer, hub.Workshop{}, nil).Cards)
+			if string(got) != string(mustJSON(board.Cards)) {
+				t.Fatalf("client %d's board differs from the late joiner's:\n got %s\nwant %s", i, got, mustJSON(board.Cards))
+			}
 		}
-	}
-	late := dial(t, srv.URL)
-	welcome := late.join(map[string]any{"code": w.Code, "role": "staff"})
-	var board hub.BoardView
-	json.Unmarshal(welcome["board"], &board)
-	viewer := hub.Viewer{ID: late.you.ID, Role: hub.RoleStaff}
-	for i, c := range clients {
-		got := mustJSON(c.board.View(viewer, hub.Workshop{}, nil).Cards)
-		if string(got) != string(mustJSON(board.Cards)) {
-			t.Fatalf("client %d's board differs from the late joiner's:\n got %s\nwant %s", i, got, mustJSON(board.Cards))
+		if len(board.Cards) == 0 {
+			t.Fatal("no cards on the board")
 		}
-	}
-	if len(board.Cards) == 0 {
-		t.Fatal("no cards on the board")
-	}
+	})
 }
 
 // TestDuplicateOpID: an op id re-sent, by anyone, gets the original ack
 // and makes no new version.
 func TestDuplicateOpID(t *testing.T) {
-	srv := newEmbeddedServer(t)
-	w := createWorkshop(t, srv.URL, "Dupes")
-	a, b := dial(t, srv.URL), dial(t, srv.URL)
-	a.join(map[string]any{"code": w.Code, "role": "staff"})
-	b.join(map[string]any{"code": w.Code, "role": "serviceUser"})
-	add := addCard("once", nil, nil)
-	frame := map[string]any{"t": "op", "id": "4b0e6f5e-2d5f-4c1e-9a57-1b5f9c1f2a10", "op": add}
-	a.sendJSON(frame)
-	v1, _ := a.ack("4b0e6f5e-2d5f-4c1e-9a57-1b5f9c1f2a10")
-	a.sendJSON(frame)
-	v2, code := a.ack("4b0e6f5e-2d5f-4c1e-9a57-1b5f9c1f2a10")
-	b.sendJSON(frame)
-	v3, code3 := b.ack("4b0e6f5e-2d5f-4c1e-9a57-1b5f9c1f2a10")
-	if v1 != 1 || v2 != 1 || v3 != 1 || code != "" || code3 != "" {
-		t.Fatalf("acks: got %d %d %d (%q %q), want 1 1 1", v1, v2, v3, code, code3)
-	}
-	next := a.op(addCard("twice", nil, nil))
-	if v, _ := a.ack(next); v != 2 {
-		t.Fatalf("next op: got version %d, want 2", v)
-	}
+	eachStore(t, func(t *testing.T, newServer func(t *testing.T) *testServer) {
+		srv := newServer(t)
+		w := createWorkshop(t, srv.URL, "Dupes")
+		a, b := dial(t, srv.URL), dial(t, srv.URL)
+		a.join(map[string]any{"code": w.Code, "role": "staff"})
+		b.join(map[string]any{"code": w.Code, "role": "serviceUser"})
+		add := addCard("once", nil, nil)
+		frame := map[string]any{"t": "op", "id": "4b0e6f5e-2d5f-4c1e-9a57-1b5f9c1f2a10", "op": add}
+		a.sendJSON(frame)
+		v1, _ := a.ack("4b0e6f5e-2d5f-4c1e-9a57-1b5f9c1f2a10")
+		a.sendJSON(frame)
+		v2, code := a.ack("4b0e6f5e-2d5f-4c1e-9a57-1b5f9c1f2a10")
+		b.sendJSON(frame)
+		v3, code3 := b.ack("4b0e6f5e-2d5f-4c1e-9a57-1b5f9c1f2a10")
+		if v1 != 1 || v2 != 1 || v3 != 1 || code != "" || code3 != "" {
+			t.Fatalf("acks: got %d %d %d (%q %q), want 1 1 1", v1, v2, v3, code, code3)
+		}
+		next := a.op(addCard("twice", nil, nil))
+		if v, _ := a.ack(next); v != 2 {
+			t.Fatalf("next op: got version %d, want 2", v)
+		}
+	})
 }
 
 // TestResume: a token brings the same person back; since with the right
 // epoch replays ops; a wrong epoch or a future since gets the board.
 func TestResume(t *testing.T) {
-	srv := newEmbeddedServer(t)
-	w := createWorkshop(t, srv.URL, "Resume")
-	a := dial(t, srv.URL)
-	a.join(map[string]any{"code": w.Code, "name": "Sam", "role": "serviceUser"})
-	first := a.op(addCard("mine", "plan", "consultation"))
-	a.ack(first)
-	a.ws.Close()
+	eachStore(t, func(t *testing.T, newServer func(t *testing.T) *testServer) {
+		srv := newServer(t)
+		w := createWorkshop(t, srv.URL, "Resume")
+		a := dial(t, srv.URL)
+		a.join(map[string]any{"code": w.Code, "name": "Sam", "role": "serviceUser"})
+		first := a.op(addCard("mine", "plan", "consultation"))
+		a.ack(first)
+		a.ws.Close()
 
-	other := dial(t, srv.URL)
-	other.join(map[string]any{"code": w.Code, "role": "staff"})
-	for i := range 3 {
-		other.ack(other.op(addCard(fmt.Sprint("more ", i), "do", "conversation")))
-	}
+		other := dial(t, srv.URL)
+		other.join(map[string]any{"code": w.Code, "role": "staff"})
+		for i := range 3 {
+			other.ack(other.op(addCard(fmt.Sprint("more ", i), "do", "conversation")))
+		}
 
-	tests := []struct {
-		name      string
-		since     any
-		epoch     string
-		wantOps   int // -1: want a board
-		wantCards int
-	}{
-		{"since with epoch", 1, a.epoch, 3, 0},
-		{"since at top", 4, a.epoch, 0, 0},
-		{"wrong epoch", 1, "not-this-one", -1, 4},
-		{"since past top", 9, a.epoch, -1, 4},
-		{"no since", nil, "", -1, 4},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := dial(t, srv.URL)
-			join := map[string]any{"code": w.Code, "token": a.you.Token, "role": "serviceUser", "epoch": tt.epoch}
-			if tt.since != nil {
-				join["since"] = tt.since
-			}
-			welcome := c.join(join)
-			if c.you.ID != a.you.ID || c.you.Name != "Sam" {
-				t.Fatalf("resumed as %+v, want %s (Sam)", c.you, a.you.ID)
-			}
-			_, hasBoard := welcome["board"]
-			rawOps, hasOps := welcome["ops"]
-			if tt.wantOps < 0 {
-				var board hub.BoardView
-				json.Unmarshal(welcome["board"], &board)
-				if !hasBoard || hasOps || len(board.Cards) != tt.wantCards {
-					t.Fatalf("got board=%v ops=%v cards=%d, want a board of %d cards", hasBoard, hasOps, len(board.Cards), tt.wantCards)
+		tests := []struct {
+			name      string
+			since     any
+			epoch     string
+			wantOps   int // -1: want a board
+			wantCards int
+		}{
+			{"since with epoch", 1, a.epoch, 3, 0},
+			{"since at top", 4, a.epoch, 0, 0},
+			{"wrong epoch", 1, "not-this-one", -1, 4},
+			{"since past top", 9, a.epoch, -1, 4},
+			{"no since", nil, "", -1, 4},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c := dial(t, srv.URL)
+				join := map[string]any{"code": w.Code, "token": a.you.Token, "role": "serviceUser", "epoch": tt.epoch}
+				if tt.since != nil {
+					join["since"] = tt.since
 				}
-				if board.Cards[0].By != a.you.ID {
-					t.Errorf("first card by %s, want the resumed person %s", board.Cards[0].By, a.you.ID)
+				welcome := c.join(join)
+				if c.you.ID != a.you.ID || c.you.Name != "Sam" {
+					t.Fatalf("resumed as %+v, want %s (Sam)", c.you, a.you.ID)
 				}
-				return
-			}
-			var ops []hub.OpView
-			json.Unmarshal(rawOps, &ops)
-			if hasBoard || !hasOps || len(ops) != tt.wantOps {
-				t.Fatalf("got board=%v ops=%d, want %d ops", hasBoard, len(ops), tt.wantOps)
-			}
-			for i, op := range ops {
-				if op.V != int64(2+i) {
-					t.Errorf("ops[%d].v = %d, want %d", i, op.V, 2+i)
+				_, hasBoard := welcome["board"]
+				rawOps, hasOps := welcome["ops"]
+				if tt.wantOps < 0 {
+					var board hub.BoardView
+					json.Unmarshal(welcome["board"], &board)
+					if !hasBoard || hasOps || len(board.Cards) != tt.wantCards {
+						t.Fatalf("got board=%v ops=%v cards=%d, want a board of %d cards", hasBoard, hasOps, len(board.Cards), tt.wantCards)
+					}
+					if board.Cards[0].By != a.you.ID {
+						t.Errorf("first card by %s, want the resumed person %s", board.Cards[0].By, a.you.ID)
+					}
+					return
 				}
-			}
-		})
-	}
+				var ops []hub.OpView
+				json.Unmarshal(rawOps, &ops)
+				if hasBoard || !hasOps || len(ops) != tt.wantOps {
+					t.Fatalf("got board=%v ops=%d, want %d ops", hasBoard, len(ops), tt.wantOps)
+				}
+				for i, op := range ops {
+					if op.V != int64(2+i) {
+						t.Errorf("ops[%d].v = %d, want %d", i, op.V, 2+i)
+					}
+				}
+			})
+		}
+	})
 }
 
 // TestBadInput: bad frames get a clear answer and change nothing.
 func TestBadInput(t *testing.T) {
-	srv := newEmbeddedServer(t)
-	w := createWorkshop(t, srv.URL, "Bad input")
-	before := func(t *testing.T, frame string, wantCode string) {
-		c := dial(t, srv.URL)
-		c.ws.WriteMessage(1, []byte(frame))
-		f := c.next()
-		if str(f["t"]) != "error" || str(f["code"]) != wantCode || str(f["message"]) == "" {
-			t.Fatalf("got %v, want error %s with a message", f, wantCode)
-		}
-	}
-	t.Run("op before join", func(t *testing.T) {
-		before(t, `{"t":"op","id":"x","op":{"kind":"card.add"}}`, hub.CodeBadJoin)
-	})
-	t.Run("malformed first frame", func(t *testing.T) { before(t, `{"t":"join",`, hub.CodeBadJoin) })
-	t.Run("unknown code", func(t *testing.T) {
-		before(t, `{"t":"join","code":"QQQQQQ","role":"staff"}`, hub.CodeNotFound)
-	})
-	t.Run("facilitator without key", func(t *testing.T) {
-		before(t, `{"t":"join","code":"`+w.Code+`","role":"facilitator"}`, hub.CodeBadJoin)
-	})
-	t.Run("wrong key", func(t *testing.T) {
-		before(t, `{"t":"join","code":"`+w.Code+`","role":"staff","key":"nope"}`, hub.CodeBadJoin)
-	})
-
-	c := dial(t, srv.URL)
-	c.join(map[string]any{"code": w.Code, "role": "staff"})
-	tests := []struct{ name, frame, wantID, wantCode string }{
-		{"malformed json", `{"t":"op",`, "", hub.CodeInvalid},
-		{"unknown t", `{"t":"dance","id":"a"}`, "a", hub.CodeInvalid},
-		{"wrong types", `{"t":"op","id":"b","op":{"kind":"card.vote","cardId":"c","delta":"one"}}`, "b", hub.CodeInvalid},
-		{"unknown kind", `{"t":"op","id":"6d1f6c1e-0f3a-4a5b-9e8d-7c6b5a4f3e2d","op":{"kind":"card.fly"}}`, "6d1f6c1e-0f3a-4a5b-9e8d-7c6b5a4f3e2d", hub.CodeInvalid},
-		{"not a uuid", `{"t":"op","id":"nope","op":{"kind":"card.delete","cardId":"x"}}`, "nope", hub.CodeInvalid},
-		{"missing op", `{"t":"op","id":"c"}`, "c", hub.CodeInvalid},
-		{"second join", `{"t":"join","code":"` + w.Code + `"}`, "", hub.CodeInvalid},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c.ws.WriteMessage(1, []byte(tt.frame))
-			f := c.expect("nack")
-			if str(f["id"]) != tt.wantID || str(f["code"]) != tt.wantCode || str(f["message"]) == "" {
-				t.Fatalf("got %s %s %q, want nack %q %s", f["id"], f["code"], f["message"], tt.wantID, tt.wantCode)
+	eachStore(t, func(t *testing.T, newServer func(t *testing.T) *testServer) {
+		srv := newServer(t)
+		w := createWorkshop(t, srv.URL, "Bad input")
+		before := func(t *testing.T, frame string, wantCode string) {
+			c := dial(t, srv.URL)
+			c.ws.WriteMessage(1, []byte(frame))
+			f := c.next()
+			if str(f["t"]) != "error" || str(f["code"]) != wantCode || str(f["message"]) == "" {
+				t.Fatalf("got %v, want error %s with a message", f, wantCode)
 			}
+		}
+		t.Run("op before join", func(t *testing.T) {
+			before(t, `{"t":"op","id":"x","op":{"kind":"card.add"}}`, hub.CodeBadJoin)
 		})
-	}
-	v, code := c.ack(c.op(addCard("still here", nil, nil)))
-	if v != 1 || code != "" {
-		t.Fatalf("after bad input: got version %d (%q), want 1: bad input must change nothing", v, code)
-	}
+		t.Run("malformed first frame", func(t *testing.T) { before(t, `{"t":"join",`, hub.CodeBadJoin) })
+		t.Run("unknown code", func(t *testing.T) {
+			before(t, `{"t":"join","code":"QQQQQQ","role":"staff"}`, hub.CodeNotFound)
+		})
+		t.Run("facilitator without key", func(t *testing.T) {
+			before(t, `{"t":"join","code":"`+w.Code+`","role":"facilitator"}`, hub.CodeBadJoin)
+		})
+		t.Run("wrong key", func(t *testing.T) {
+			before(t, `{"t":"join","code":"`+w.Code+`","role":"staff","key":"nope"}`, hub.CodeBadJoin)
+		})
+
+		c := dial(t, srv.URL)
+		c.join(map[string]any{"code": w.Code, "role": "staff"})
+		tests := []struct{ name, frame, wantID, wantCode string }{
+			{"malformed json", `{"t":"op",`, "", hub.CodeInvalid},
+			{"unknown t", `{"t":"dance","id":"a"}`, "a", hub.CodeInvalid},
+			{"wrong types", `{"t":"op","id":"b","op":{"kind":"card.vote","cardId":"c","delta":"one"}}`, "b", hub.CodeInvalid},
+			{"unknown kind", `{"t":"op","id":"6d1f6c1e-0f3a-4a5b-9e8d-7c6b5a4f3e2d","op":{"kind":"card.fly"}}`, "6d1f6c1e-0f3a-4a5b-9e8d-7c6b5a4f3e2d", hub.CodeInvalid},
+			{"not a uuid", `{"t":"op","id":"nope","op":{"kind":"card.delete","cardId":"x"}}`, "nope", hub.CodeInvalid},
+			{"missing op", `{"t":"op","id":"c"}`, "c", hub.CodeInvalid},
+			{"second join", `{"t":"join","code":"` + w.Code + `"}`, "", hub.CodeInvalid},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c.ws.WriteMessage(1, []byte(tt.frame))
+				f := c.expect("nack")
+				if str(f["id"]) != tt.wantID || str(f["code"]) != tt.wantCode || str(f["message"]) == "" {
+					t.Fatalf("got %s %s %q, want nack %q %s", f["id"], f["code"], f["message"], tt.wantID, tt.wantCode)
+				}
+			})
+		}
+		v, code := c.ack(c.op(addCard("still here", nil, nil)))
+		if v != 1 || code != "" {
+			t.Fatalf("after bad input: got version %d (%q), want 1: bad input must change nothing", v, code)
+		}
+	})
 }
 
 // TestPresence: everyone who joined is listed, online while connected,
 // offline once gone, and the list reaches the others as it changes.
 func TestPresence(t *testing.T) {
-	srv := newEmbeddedServer(t)
-	w := createWorkshop(t, srv.URL, "Presence")
-	a := dial(t, srv.URL)
-	a.join(map[string]any{"code": w.Code, "name": "Ana", "role": "staff"})
-	b := dial(t, srv.URL)
-	b.join(map[string]any{"code": w.Code, "role": "serviceUser"})
-	online := func(c *wsClient, want map[string]bool) {
-		t.Helper()
-		for {
-			var people []hub.Person
-			json.Unmarshal(c.expect("presence")["people"], &people)
-			got := map[string]bool{}
-			for _, p := range people {
-				got[p.ID] = p.Online
-			}
-			if fmt.Sprint(got) == fmt.Sprint(want) {
-				return
+	eachStore(t, func(t *testing.T, newServer func(t *testing.T) *testServer) {
+		srv := newServer(t)
+		w := createWorkshop(t, srv.URL, "Presence")
+		a := dial(t, srv.URL)
+		a.join(map[string]any{"code": w.Code, "name": "Ana", "role": "staff"})
+		b := dial(t, srv.URL)
+		b.join(map[string]any{"code": w.Code, "role": "serviceUser"})
+		online := func(c *wsClient, want map[string]bool) {
+			t.Helper()
+			for {
+				var people []hub.Person
+				json.Unmarshal(c.expect("presence")["people"], &people)
+				got := map[string]bool{}
+				for _, p := range people {
+					got[p.ID] = p.Online
+				}
+				if fmt.Sprint(got) == fmt.Sprint(want) {
+					return
+				}
 			}
 		}
-	}
-	online(a, map[string]bool{a.you.ID: true, b.you.ID: true})
-	b.ws.Close()
-	online(a, map[string]bool{a.you.ID: true, b.you.ID: false})
+		online(a, map[string]bool{a.you.ID: true, b.you.ID: true})
+		b.ws.Close()
+		online(a, map[string]bool{a.you.ID: true, b.you.ID: false})
+	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -35,9 +36,11 @@ func newTestServer(t *testing.T, store hub.Store) *testServer {
 	ws := client.NewHandler(h, client.Config{}, log)
 	m.watch(h, ws)
 	srv := httptest.NewServer(routes(config{}, h, ws, m, log))
-	t.Cleanup(func() {
+	t.Cleanup(func() { // before the store's own cleanup: rooms end first
 		srv.Close()
-		h.Shutdown(t.Context())
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		h.Shutdown(ctx)
 	})
 	return &testServer{Server: srv, hub: h}
 }

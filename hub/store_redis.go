@@ -1,0 +1,436 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisConfig says where the Redis store lives.
+type RedisConfig struct {
+	// URL is a redis:// or rediss:// URL, as redis.ParseURL reads it.
+	URL string
+}
+
+// RedisStore keeps workshops in Redis, so that several instances can serve
+// the same rooms: Redis orders each room's appends and carries the news of
+// them between instances over pub/sub.
+type RedisStore struct {
+	// set at construction
+	rdb  *redis.Client
+	ps   *redis.PubSub // the store's one subscriber connection
+	log  *slog.Logger
+	kick chan struct{} // capacity 1: the rooms wanted on ps changed
+	quit chan struct{} // closed by Close
+	wg   sync.WaitGroup
+	once sync.Once // closes the store
+
+	mu    sync.Mutex                        // guards rooms
+	rooms map[string]map[*redisSub]struct{} // channel -> local subscribers
+}
+
+var _ Store = (*RedisStore)(nil)
+
+// OpenRedis connects to Redis and starts the store's subscriber; it fails
+// when Redis does not answer.
+func OpenRedis(ctx context.Context, cfg RedisConfig, log *slog.Logger) (*RedisStore, error) {
+	opt, err := redis.ParseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse redis url: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("reach redis at %s: %w", opt.Addr, err)
+	}
+	warnRisky(ctx, rdb, log)
+	s := &RedisStore{
+		rdb: rdb, ps: rdb.Subscribe(context.Background()), log: log,
+		kick: make(chan struct{}, 1), quit: make(chan struct{}),
+		rooms: map[string]map[*redisSub]struct{}{},
+	}
+	s.wg.Add(2)
+	go s.readNews(s.ps.ChannelWithSubscriptions(redis.WithChannelSize(newsBuffer)))
+	go s.syncRooms()
+	return s, nil
+}
+
+// warnRisky logs Redis settings under which acknowledged ops can be lost:
+// no append-only file, or eviction of keys when memory runs short. Managed
+// Redis services may refuse CONFIG; then nothing is said.
+func warnRisky(ctx context.Context, rdb *redis.Client, log *slog.Logger) {
+	if conf, err := rdb.ConfigGet(ctx, "appendonly").Result(); err == nil && conf["appendonly"] == "no" {
+		log.Warn("redis has appendonly off: acknowledged ops are lost if it restarts")
+	}
+	conf, err := rdb.ConfigGet(ctx, "maxmemory-policy").Result()
+	if p := conf["maxmemory-policy"]; err == nil && p != "" && p != "noeviction" {
+		log.Warn("redis may evict keys: a room that loses some starts a new history", "maxmemory-policy", p)
+	}
+}
+
+// Close implements Store.
+func (s *RedisStore) Close() error {
+	err := errors.New("redis store already closed")
+	s.once.Do(func() {
+		close(s.quit)
+		s.ps.Close()
+		s.wg.Wait()
+		err = s.rdb.Close()
+	})
+	return err
+}
+
+// Ping implements Store.
+func (s *RedisStore) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}
+
+// CreateWorkshop implements Store.
+func (s *RedisStore) CreateWorkshop(ctx context.Context, w Workshop) error {
+	data, err := json.Marshal(w)
+	if err != nil {
+		return fmt.Errorf("encode workshop: %w", err)
+	}
+	ok, err := s.rdb.SetNX(ctx, redisCodeKey(w.Code), w.ID, 0).Result()
+	if err != nil {
+		return fmt.Errorf("claim join code: %w", err)
+	}
+	if !ok {
+		return ErrCodeTaken
+	}
+	taken, err := scriptCreate.Run(ctx, s.rdb, redisKeys(w.ID), uuid.NewString(), data).Int()
+	if err == nil && taken == 1 {
+		err = fmt.Errorf("workshop %s exists", w.ID)
+	}
+	if err != nil {
+		s.freeCode(w.Code, w.ID)
+		return fmt.Errorf("create workshop: %w", err)
+	}
+	return nil
+}
+
+// freeCode releases a join code if it still names the workshop; failing
+// that, the code stays taken, which is harmless.
+func (s *RedisStore) freeCode(code, id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	if err := scriptFreeCode.Run(ctx, s.rdb, []string{redisCodeKey(code)}, id).Err(); err != nil {
+		s.log.Warn("free join code", "workshop", id, "err", err)
+	}
+}
+
+// Workshop implements Store.
+func (s *RedisStore) Workshop(ctx context.Context, ref string) (Workshop, error) {
+	data, err := s.rdb.Get(ctx, redisKeys(ref)[kWS]).Bytes()
+	if errors.Is(err, redis.Nil) {
+		var id string
+		id, err = s.rdb.Get(ctx, redisCodeKey(ref)).Result()
+		if err == nil {
+			data, err = s.rdb.Get(ctx, redisKeys(id)[kWS]).Bytes()
+		}
+	}
+	var w Workshop
+	switch {
+	case errors.Is(err, redis.Nil):
+		return w, ErrNotFound
+	case err != nil:
+		return w, fmt.Errorf("read workshop: %w", err)
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return w, fmt.Errorf("decode workshop %s: %w", ref, err)
+	}
+	return w, nil
+}
+
+// DeleteWorkshop implements Store; like Workshop, it takes an id or a code.
+// The code goes first: should the rest fail, the call can be repeated.
+func (s *RedisStore) DeleteWorkshop(ctx context.Context, id string) error {
+	w, err := s.Workshop(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := scriptFreeCode.Run(ctx, s.rdb, []string{redisCodeKey(w.Code)}, w.ID).Err(); err != nil {
+		return fmt.Errorf("free join code: %w", err)
+	}
+	if err := scriptDelete.Run(ctx, s.rdb, redisKeys(w.ID), redisChannel(w.ID)).Err(); err != nil {
+		return fmt.Errorf("delete workshop: %w", err)
+	}
+	return nil
+}
+
+// PutParticipant implements Store.
+func (s *RedisStore) PutParticipant(ctx context.Context, workshopID string, p Participant) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode participant: %w", err)
+	}
+	res, err := scriptPerson.Run(ctx, s.rdb, redisKeys(workshopID), p.ID, data).Int()
+	if err != nil {
+		return fmt.Errorf("store participant: %w", err)
+	}
+	if res == luaNotFound {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Participants implements Store. They are listed in id order, as the
+// embedded store lists them.
+func (s *RedisStore) Participants(ctx context.Context, workshopID string) ([]Participant, error) {
+	keys := redisKeys(workshopID)
+	var exists *redis.IntCmd
+	var all *redis.MapStringStringCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, keys[kWS])
+		all = p.HGetAll(ctx, keys[kPeople])
+		return nil
+	})
+	if err := cmdsErr(err, exists, all); err != nil {
+		return nil, fmt.Errorf("read participants: %w", err)
+	}
+	if exists.Val() == 0 {
+		return nil, ErrNotFound
+	}
+	var out []Participant
+	for id, data := range all.Val() {
+		var p Participant
+		if err := json.Unmarshal([]byte(data), &p); err != nil {
+			return nil, fmt.Errorf("decode participant %s: %w", id, err)
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b Participant) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// Append implements Store with one script: see scriptAppend.
+func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error) {
+	e.V = 0
+	data, err := json.Marshal(e)
+	if err != nil {
+		return 0, fmt.Errorf("encode entry: %w", err)
+	}
+	tail, ok := bytes.CutPrefix(data, []byte(entryHead))
+	if !ok || len(tail) == 0 || tail[0] != ',' {
+		return 0, fmt.Errorf("encode entry: json does not start with %s", entryHead)
+	}
+	res, err := scriptAppend.Run(ctx, s.rdb, redisKeys(workshopID),
+		uuid.NewString(), e.ID, expected, tail, redisChannel(workshopID)).Int64Slice()
+	if err != nil {
+		return 0, fmt.Errorf("append entry: %w", err)
+	}
+	if len(res) != 2 {
+		return 0, fmt.Errorf("append entry: unexpected reply %v", res)
+	}
+	switch v := res[1]; res[0] {
+	case luaOK:
+		return v, nil
+	case luaDuplicate:
+		return v, ErrDuplicate
+	case luaConflict:
+		return v, ErrConflict
+	default:
+		return 0, ErrNotFound
+	}
+}
+
+// Head implements Store. It gives a room that lost its history a new one.
+func (s *RedisStore) Head(ctx context.Context, workshopID string) (Head, error) {
+	res, err := scriptHead.Run(ctx, s.rdb, redisKeys(workshopID), uuid.NewString()).Slice()
+	if err != nil {
+		return Head{}, fmt.Errorf("read head: %w", err)
+	}
+	if len(res) != 3 {
+		return Head{}, fmt.Errorf("read head: unexpected reply %v", res)
+	}
+	if res[0] == int64(luaNotFound) {
+		return Head{}, ErrNotFound
+	}
+	v, _ := res[1].(int64)
+	epoch, _ := res[2].(string)
+	return Head{V: v, Epoch: epoch}, nil
+}
+
+// Entries implements Store, reading the log and where it starts in one
+// transaction.
+func (s *RedisStore) Entries(ctx context.Context, workshopID string, after int64) ([]Entry, error) {
+	keys := redisKeys(workshopID)
+	var exists *redis.IntCmd
+	var first *redis.StringCmd
+	var rows *redis.XMessageSliceCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, keys[kWS])
+		first = p.HGet(ctx, keys[kMeta], "first")
+		rows = p.XRange(ctx, keys[kLog], strconv.FormatInt(max(after+1, 0), 10), "+")
+		return nil
+	})
+	if err := cmdsErr(err, exists, first, rows); err != nil {
+		return nil, fmt.Errorf("read log: %w", err)
+	}
+	if exists.Val() == 0 {
+		return nil, ErrNotFound
+	}
+	start := int64(1) // the oldest version in the log
+	if f, err := first.Int64(); err == nil {
+		start = f
+	}
+	if after+1 < start {
+		return nil, ErrTrimmed
+	}
+	out := make([]Entry, 0, len(rows.Val()))
+	for _, row := range rows.Val() {
+		data, _ := row.Values["e"].(string)
+		var e Entry
+		if err := json.Unmarshal([]byte(data), &e); err != nil {
+			return nil, fmt.Errorf("decode entry %s: %w", row.ID, err)
+		}
+		if want := after + 1 + int64(len(out)); e.V != want {
+			return nil, fmt.Errorf("log of %s holds version %d where %d belongs", workshopID, e.V, want)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// OpVersion implements Store.
+func (s *RedisStore) OpVersion(ctx context.Context, workshopID, opID string) (int64, error) {
+	v, err := s.rdb.HGet(ctx, redisKeys(workshopID)[kOps], opID).Int64()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return 0, ErrNotFound
+	case err != nil:
+		return 0, fmt.Errorf("read op version: %w", err)
+	}
+	return v, nil
+}
+
+// Snapshot implements Store.
+func (s *RedisStore) Snapshot(ctx context.Context, workshopID string) (Snapshot, error) {
+	keys := redisKeys(workshopID)
+	var exists *redis.IntCmd
+	var v *redis.StringCmd
+	var board *redis.StringCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, keys[kWS])
+		v = p.HGet(ctx, keys[kMeta], "snapv")
+		board = p.Get(ctx, keys[kSnap])
+		return nil
+	})
+	if err := cmdsErr(err, exists, v, board); err != nil {
+		return Snapshot{}, fmt.Errorf("read snapshot: %w", err)
+	}
+	if exists.Val() == 0 {
+		return Snapshot{}, ErrNotFound
+	}
+	snapV, _ := v.Int64()
+	data, _ := board.Bytes()
+	if snapV == 0 || data == nil {
+		return Snapshot{}, nil
+	}
+	return Snapshot{V: snapV, Board: data}, nil
+}
+
+// PutSnapshot implements Store; it trims the log to keepLog entries before
+// the snapshot. A snapshot older than the stored one is ignored; one ahead
+// of the log (made from a history this room no longer has) is refused.
+func (s *RedisStore) PutSnapshot(ctx context.Context, workshopID string, snap Snapshot) error {
+	res, err := scriptSnapshot.Run(ctx, s.rdb, redisKeys(workshopID), snap.V, snap.Board, keepLog).Int64Slice()
+	if err != nil {
+		return fmt.Errorf("store snapshot: %w", err)
+	}
+	if len(res) != 2 {
+		return fmt.Errorf("store snapshot: unexpected reply %v", res)
+	}
+	switch res[0] {
+	case luaNotFound:
+		return ErrNotFound
+	case luaIgnored:
+		return fmt.Errorf("snapshot at version %d is ahead of the log (top %d)", snap.V, res[1])
+	}
+	return nil
+}
+
+// SetOnline implements Store. Records lapse by Redis's clock, so the
+// instances' clocks need not agree. Other instances hear of a change to
+// this instance's list; a record that lapses tells no one, and is noticed
+// at their next Online.
+func (s *RedisStore) SetOnline(ctx context.Context, workshopID, instance string, ids []string, ttl time.Duration) error {
+	var list []byte
+	if ms := ttl.Milliseconds(); len(ids) > 0 && ms > 0 {
+		sorted := slices.Sorted(slices.Values(ids)) // so that an unchanged list compares equal
+		var err error
+		if list, err = json.Marshal(slices.Compact(sorted)); err != nil {
+			return fmt.Errorf("encode online ids: %w", err)
+		}
+	}
+	res, err := scriptOnline.Run(ctx, s.rdb, redisKeys(workshopID),
+		instance, ttl.Milliseconds(), list, redisChannel(workshopID)).Int()
+	if err != nil {
+		return fmt.Errorf("record presence: %w", err)
+	}
+	if res == luaNotFound {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Online implements Store.
+func (s *RedisStore) Online(ctx context.Context, workshopID string) (map[string]bool, error) {
+	var now *redis.TimeCmd
+	var all *redis.MapStringStringCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		now = p.Time(ctx)
+		all = p.HGetAll(ctx, redisKeys(workshopID)[kOnline])
+		return nil
+	})
+	if err := cmdsErr(err, now, all); err != nil {
+		return nil, fmt.Errorf("read presence: %w", err)
+	}
+	out := map[string]bool{}
+	for instance, rec := range all.Val() {
+		exp, list, ok := strings.Cut(rec, " ")
+		expMs, err := strconv.ParseInt(exp, 10, 64)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("presence record of %s: %q", instance, rec)
+		}
+		if expMs <= now.Val().UnixMilli() {
+			continue
+		}
+		var ids []string
+		if err := json.Unmarshal([]byte(list), &ids); err != nil {
+			return nil, fmt.Errorf("presence record of %s: %w", instance, err)
+		}
+		for _, id := range ids {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+// cmdsErr is the first error of a transaction's commands, where a missing
+// key or field (redis.Nil) is no error.
+func cmdsErr(txErr error, cmds ...redis.Cmder) error {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+	}
+	if txErr != nil && !errors.Is(txErr, redis.Nil) {
+		return txErr
+	}
+	return nil
+}

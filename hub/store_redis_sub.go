@@ -1,0 +1,216 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Subscription timings and sizes.
+const (
+	// newsBuffer is how many messages go-redis holds for readNews; readNews
+	// never waits on a room, so it rarely holds any.
+	newsBuffer = 1024
+	// resubscribeAfter is how long syncRooms waits before trying again
+	// after SUBSCRIBE or UNSUBSCRIBE failed.
+	resubscribeAfter = time.Second
+)
+
+// redisSub is one local subscriber of a room.
+type redisSub struct {
+	// set at construction
+	deliver func(Entry)
+	resync  func()
+
+	mu    sync.Mutex // held while calling deliver or resync, and to end
+	ended bool       // guarded by mu; set by unsubscribe
+}
+
+// call runs f (a call of deliver or resync) unless the subscription ended.
+func (sub *redisSub) call(f func()) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if !sub.ended {
+		f()
+	}
+}
+
+// Subscribe implements Store. All rooms share the store's one subscriber
+// connection: a room's channel is subscribed while it has a local
+// subscriber. SUBSCRIBE is sent by syncRooms, so Subscribe never waits on
+// Redis; when Redis confirms it, readNews calls resync, which covers
+// whatever was appended before the subscription took effect. Once
+// unsubscribe returns, neither deliver nor resync is called again; they must
+// not call their own unsubscribe.
+func (s *RedisStore) Subscribe(workshopID string, deliver func(Entry), resync func()) func() {
+	ch := redisChannel(workshopID)
+	sub := &redisSub{deliver: deliver, resync: resync}
+	s.mu.Lock()
+	subs := s.rooms[ch]
+	if subs == nil {
+		subs = map[*redisSub]struct{}{}
+		s.rooms[ch] = subs
+	}
+	subs[sub] = struct{}{}
+	first := len(subs) == 1
+	s.mu.Unlock()
+	if first {
+		s.poke()
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			sub.mu.Lock()
+			sub.ended = true
+			sub.mu.Unlock()
+			s.mu.Lock()
+			delete(s.rooms[ch], sub)
+			last := len(s.rooms[ch]) == 0
+			if last {
+				delete(s.rooms, ch)
+			}
+			s.mu.Unlock()
+			if last {
+				s.poke()
+			}
+		})
+	}
+}
+
+// poke tells syncRooms that the set of rooms wanted changed.
+func (s *RedisStore) poke() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// subscribers returns a room's local subscribers, to be called without mu
+// held, so that a subscriber may subscribe or unsubscribe from its
+// callbacks.
+func (s *RedisStore) subscribers(ch string) []*redisSub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Collect(maps.Keys(s.rooms[ch]))
+}
+
+// syncRooms runs for the store's life. It owns the list of channels
+// subscribed on ps and brings it in line with the rooms that have local
+// subscribers. Working from the wanted set rather than a queue of requests
+// keeps SUBSCRIBE and UNSUBSCRIBE in the right order however Subscribe and
+// unsubscribe calls interleave.
+func (s *RedisStore) syncRooms() {
+	defer s.wg.Done()
+	on := map[string]bool{} // channels subscribed on ps
+	failing := false        // the last attempt failed, and was logged
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-s.kick:
+		case <-retry.C:
+		}
+		err := s.resubscribe(on)
+		select {
+		case <-s.quit:
+			return
+		default:
+		}
+		switch {
+		case err != nil && !failing:
+			s.log.Warn("redis subscribe failed; retrying", "err", err)
+		case err == nil && failing:
+			s.log.Info("redis subscribe works again")
+		}
+		if failing = err != nil; failing {
+			retry.Reset(resubscribeAfter)
+		}
+	}
+}
+
+// resubscribe sends SUBSCRIBE and UNSUBSCRIBE for the rooms that gained
+// their first or lost their last local subscriber, and marks in on what
+// was done.
+func (s *RedisStore) resubscribe(on map[string]bool) error {
+	var add, drop []string
+	s.mu.Lock()
+	for ch := range s.rooms {
+		if !on[ch] {
+			add = append(add, ch)
+		}
+	}
+	for ch := range on {
+		if s.rooms[ch] == nil {
+			drop = append(drop, ch)
+		}
+	}
+	s.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	var failed error
+	if len(add) > 0 {
+		// On failure go-redis may not have sent SUBSCRIBE on any
+		// connection, so the channels stay wanted and are tried again.
+		if failed = s.ps.Subscribe(ctx, add...); failed == nil {
+			for _, ch := range add {
+				on[ch] = true
+			}
+		}
+	}
+	if len(drop) > 0 {
+		// go-redis forgets the channels even on failure, and a new
+		// connection does not subscribe them again; a message that still
+		// comes for one finds no subscriber.
+		if err := s.ps.Unsubscribe(ctx, drop...); err != nil && failed == nil {
+			failed = err
+		}
+		for _, ch := range drop {
+			delete(on, ch)
+		}
+	}
+	return failed
+}
+
+// readNews runs for the store's life, reading the subscriber connection.
+// A subscribe confirmation means go-redis (re)subscribed a channel, after
+// which news sent meanwhile may be missing: the room's subscribers resync.
+// It never waits on a subscriber.
+func (s *RedisStore) readNews(msgs <-chan any) {
+	defer s.wg.Done()
+	for msg := range msgs {
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				s.resync(m.Channel)
+			}
+		case *redis.Message:
+			var e Entry
+			if m.Payload == resyncNews {
+				s.resync(m.Channel)
+			} else if err := json.Unmarshal([]byte(m.Payload), &e); err != nil || e.V < 1 {
+				s.log.Warn("undecodable news; resyncing the room", "channel", m.Channel, "err", err)
+				s.resync(m.Channel)
+			} else {
+				for _, sub := range s.subscribers(m.Channel) {
+					sub.call(func() { sub.deliver(e) })
+				}
+			}
+		}
+	}
+}
+
+// resync asks every local subscriber of a room to check its head.
+func (s *RedisStore) resync(ch string) {
+	for _, sub := range s.subscribers(ch) {
+		sub.call(sub.resync)
+	}
+}
