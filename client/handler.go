@@ -23,6 +23,10 @@ type Config struct {
 	// AllowedOrigins are other origins (scheme://host[:port]) whose pages
 	// may connect.
 	AllowedOrigins []string
+	// Joins limits new connections per client address; nil for none.
+	Joins *Limiter
+	// ClientAddr names the client of a request, for Joins.
+	ClientAddr func(*http.Request) string
 }
 
 // Handler is the /ws endpoint: it upgrades requests and serves each
@@ -86,6 +90,13 @@ func (x *Handler) Wait(ctx context.Context) error {
 
 // ServeHTTP upgrades the request and serves the connection.
 func (x *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if x.cfg.Joins != nil && !x.cfg.Joins.Allow(x.cfg.ClientAddr(r)) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write([]byte(`{"error":{"code":"rateLimited","message":"Too many people are joining from this network at once. Try again in a few seconds."}}`))
+		return
+	}
 	ws, err := x.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered (403 for a foreign origin)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/withboard/withboard/client"
 	"github.com/withboard/withboard/hub"
 )
 
@@ -18,9 +19,10 @@ const maxBody = 16 << 10
 
 // api serves the JSON routes of the contract.
 type api struct {
-	cfg config
-	hub *hub.Hub
-	log *slog.Logger
+	cfg     config
+	hub     *hub.Hub
+	log     *slog.Logger
+	creates *client.Limiter // workshops created per client address
 }
 
 // apiError writes the contract's error shape.
@@ -49,6 +51,11 @@ func (a *api) link(path string) string { return a.cfg.publicURL + path }
 
 // create handles POST /api/workshops.
 func (a *api) create(w http.ResponseWriter, r *http.Request) {
+	if !a.creates.Allow(a.cfg.clientAddr(r)) {
+		w.Header().Set("Retry-After", "600")
+		apiError(w, http.StatusTooManyRequests, hub.CodeRateLimited, "Too many workshops were created from this network. Try again later.")
+		return
+	}
 	if a.cfg.createToken != "" {
 		tok := bearer(r)
 		if tok == "" {

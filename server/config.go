@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -21,6 +23,7 @@ type config struct {
 	createToken     string
 	roomIdle        time.Duration
 	shutdownTimeout time.Duration
+	trustProxy      bool
 }
 
 // parseConfig reads flags from args, defaulting each to its environment
@@ -43,6 +46,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.publicURL, "public-url", env("PUBLIC_URL", ""), "public base URL, e.g. https://withboard.example.org, for absolute links (env PUBLIC_URL)")
 	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated extra origins allowed to open WebSockets (env ALLOWED_ORIGINS)")
 	fs.StringVar(&c.createToken, "create-token", env("CREATE_TOKEN", ""), "if set, creating a workshop needs this bearer token (env CREATE_TOKEN)")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", env("TRUST_PROXY", "") == "true",
+		"take the client's address from the last X-Forwarded-For entry, as a proxy in front sets it (env TRUST_PROXY=true)")
 	roomIdle := env("ROOM_IDLE", "30s")
 	shutdown := env("SHUTDOWN_TIMEOUT", "20s")
 	fs.StringVar(&roomIdle, "room-idle", roomIdle, "how long an empty room stays in memory (env ROOM_IDLE)")
@@ -78,6 +83,22 @@ func (c config) publicHost() string {
 		return u.Host
 	}
 	return ""
+}
+
+// clientAddr names a request's client, for per-address limits: its
+// remote address, or behind a trusted proxy the address the proxy saw.
+func (c config) clientAddr(r *http.Request) string {
+	if c.trustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // environ is os.Getenv, named for run's callers.

@@ -17,7 +17,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // routes mounts every route of the contract.
 func routes(cfg config, h *hub.Hub, ws *client.Handler, m *metrics, log *slog.Logger) http.Handler {
-	a := &api{cfg: cfg, hub: h, log: log}
+	a := &api{cfg: cfg, hub: h, log: log, creates: client.NewLimiter(createRate, createBurst)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/workshops", a.create)
 	mux.HandleFunc("GET /api/workshops/{code}", a.show)
