@@ -59,11 +59,6 @@ func (r *Room) handleOp(s *Session, id string, op Op) {
 // prepare checks an op, including what only the room knows: who exists.
 func (r *Room) prepare(e *Entry) *Error {
 	op := e.Op
-	if op.Card != nil { // Prepare normalises in place; keep the caller's op as sent
-		c := *op.Card
-		op.Card = &c
-	}
-	e.Op = op
 	if op.Kind == KindParticipantRemove && e.ByRole == RoleFacilitator && r.people.byID[op.ParticipantID] == nil {
 		r.refreshPeople()
 		if r.people.byID[op.ParticipantID] == nil {

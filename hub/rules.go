@@ -10,10 +10,15 @@ var facilitatorOnly = map[string]bool{
 
 // Prepare checks that e's op may be applied to the board as it is now, by
 // e.By in role e.ByRole, and normalises the op (trimmed text, the real
-// destination index, the timer's end) so that every replica applies the same
-// thing. It changes nothing on the board. The order of checks is: kind,
-// phase (locked, closed), role (forbidden), then the op's own fields.
+// destination index, the timer's end) so that every replica applies the
+// same thing. It changes nothing on the board, nor anything e's op points
+// to. The order of checks is: kind, phase (locked, closed), role
+// (forbidden), then the op's own fields.
 func (b *Board) Prepare(e *Entry) *Error {
+	if e.Op.Card != nil { // normalise a copy: the card may be shared with other replicas
+		c := *e.Op.Card
+		e.Op.Card = &c
+	}
 	op, role := &e.Op, e.ByRole
 	e.Private = b.Phase == PhasePrivate
 	if !knownKind(op.Kind) {
