@@ -16,8 +16,12 @@ import (
 // CodeAlphabet is what join codes are made of: no 0/O, 1/I/L look-alikes.
 const CodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
-// codeLen is a join code's length.
-const codeLen = 6
+const (
+	// codeLen is a join code's length.
+	codeLen = 6
+	// DefaultRetention keeps a workshop 30 days after its last activity.
+	DefaultRetention = 30 * 24 * time.Hour
+)
 
 // Config tunes a hub. Zero values take the defaults.
 type Config struct {
@@ -30,6 +34,8 @@ type Config struct {
 	// Instance names this server among those sharing a store; a random
 	// id when empty.
 	Instance string
+	// Retention is how long a workshop is kept after its last activity.
+	Retention time.Duration
 }
 
 func (c *Config) fill() {
@@ -38,6 +44,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxMembers <= 0 {
 		c.MaxMembers = 2000
+	}
+	if c.Retention <= 0 {
+		c.Retention = DefaultRetention
 	}
 	if c.Instance == "" {
 		c.Instance = uuid.NewString()
@@ -67,6 +76,8 @@ type Hub struct {
 	cancel context.CancelFunc
 	obs    Observer
 
+	stop chan struct{} // closed when shutdown starts
+
 	mu      sync.Mutex // guards rooms and closing
 	rooms   map[string]*Room
 	closing bool           // no new rooms start
@@ -78,7 +89,40 @@ func New(store Store, cfg Config, log *slog.Logger) *Hub {
 	cfg.fill()
 	ctx, cancel := context.WithCancel(context.Background())
 	store = observedStore{Store: store, obs: cfg.Observer}
-	return &Hub{store: store, cfg: cfg, log: log, ctx: ctx, cancel: cancel, obs: cfg.Observer, rooms: map[string]*Room{}}
+	h := &Hub{store: store, cfg: cfg, log: log, ctx: ctx, cancel: cancel, obs: cfg.Observer, rooms: map[string]*Room{}, stop: make(chan struct{})}
+	h.wg.Add(1)
+	go h.janitor()
+	return h
+}
+
+// touchEvery is how often a workshop in use renews its retention.
+func (h *Hub) touchEvery() time.Duration { return min(h.cfg.Retention/4, time.Hour) }
+
+// janitor deletes the workshops whose retention ran out, as a facilitator's
+// delete would, until the hub shuts down.
+func (h *Hub) janitor() {
+	defer h.wg.Done()
+	tick := time.NewTicker(max(min(h.cfg.Retention/4, 10*time.Minute), 100*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-tick.C:
+		}
+		ids, err := h.store.Expired(h.ctx, time.Now())
+		if err != nil {
+			h.log.Warn("list expired workshops", "err", err)
+			continue
+		}
+		for _, id := range ids {
+			if err := h.DeleteWorkshop(h.ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+				h.log.Warn("delete expired workshop", "workshop", id, "err", err)
+				continue
+			}
+			h.log.Info("expired workshop deleted", "workshop", id)
+		}
+	}
 }
 
 // NormalizeCode turns what a person typed into a join code: upper case,
@@ -117,6 +161,9 @@ func (h *Hub) CreateWorkshop(ctx context.Context, title string) (Workshop, strin
 		}
 		if err != nil {
 			return Workshop{}, "", fmt.Errorf("create workshop: %w", err)
+		}
+		if err := h.store.Touch(ctx, w.ID, h.cfg.Retention); err != nil {
+			return Workshop{}, "", fmt.Errorf("set workshop retention: %w", err)
 		}
 		return w, key, nil
 	}
@@ -225,6 +272,9 @@ func (h *Hub) LiveRooms() int {
 // room and waits for them, or for ctx.
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
+	if !h.closing {
+		close(h.stop)
+	}
 	h.closing = true
 	rooms := make([]*Room, 0, len(h.rooms))
 	for _, r := range h.rooms {

@@ -112,6 +112,10 @@ func (r *Room) run() {
 	defer check.Stop()
 	beat := time.NewTicker(presenceEvery)
 	defer beat.Stop()
+	touch := time.NewTicker(r.hub.touchEvery())
+	defer touch.Stop()
+	r.touch()
+	defer r.touch()
 	defer r.goOffline()
 	for {
 		select {
@@ -141,6 +145,10 @@ func (r *Room) run() {
 			r.catchUp()
 		case <-check.C:
 			r.catchUp()
+		case <-touch.C:
+			if len(r.members) > 0 {
+				r.touch()
+			}
 		case <-beat.C:
 			if len(r.members) > 0 {
 				r.heartbeat()
@@ -245,6 +253,15 @@ func (r *Room) catchUp() {
 	r.hub.obs.GapFilled(true)
 	for s := range r.members {
 		r.send(s, r.welcome(s, nil, ""))
+	}
+}
+
+// touch renews the workshop's retention: it is in use.
+func (r *Room) touch() {
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	if err := r.hub.store.Touch(ctx, r.w.ID, r.hub.cfg.Retention); err != nil && !errors.Is(err, ErrNotFound) {
+		r.log.Warn("renew retention", "err", err)
 	}
 }
 

@@ -66,6 +66,12 @@ type Store interface {
 	Workshop(ctx context.Context, ref string) (Workshop, error)
 	// DeleteWorkshop removes every trace of a workshop.
 	DeleteWorkshop(ctx context.Context, id string) error
+	// Touch makes a workshop and all its data expire ttl from now, unless
+	// touched again: the retention of workshops no one uses any more.
+	Touch(ctx context.Context, id string, ttl time.Duration) error
+	// Expired lists the workshops whose time ran out and that the store
+	// does not remove by itself; the hub deletes them.
+	Expired(ctx context.Context, now time.Time) ([]string, error)
 
 	// PutParticipant adds or replaces a participant of a workshop.
 	PutParticipant(ctx context.Context, workshopID string, p Participant) error

@@ -29,6 +29,7 @@ const (
 var (
 	bWorkshops = []byte("workshops") // id -> Workshop JSON
 	bCodes     = []byte("codes")     // code -> id
+	bExpiry    = []byte("expiry")    // id -> when it expires (Unix ns, 8 bytes)
 	bRooms     = []byte("rooms")     // id -> room bucket
 	bMeta      = []byte("meta")
 	bLog       = []byte("log")    // version (8 bytes, big endian) -> Entry JSON
@@ -76,7 +77,7 @@ func OpenEmbedded(dir string) (*EmbeddedStore, error) {
 	}
 	db.MaxBatchDelay = batchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bWorkshops, bCodes, bRooms} {
+		for _, name := range [][]byte{bWorkshops, bCodes, bRooms, bExpiry} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -177,6 +178,9 @@ func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
 		if err := tx.Bucket(bWorkshops).Delete([]byte(w.ID)); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bExpiry).Delete([]byte(w.ID)); err != nil {
+			return err
+		}
 		return tx.Bucket(bRooms).DeleteBucket([]byte(w.ID))
 	})
 	if err != nil {
@@ -186,6 +190,30 @@ func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
 	delete(s.online, w.ID)
 	s.mu.Unlock()
 	return nil
+}
+
+// Touch implements Store.
+func (s *EmbeddedStore) Touch(_ context.Context, id string, ttl time.Duration) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		if tx.Bucket(bWorkshops).Get([]byte(id)) == nil {
+			return ErrNotFound
+		}
+		return tx.Bucket(bExpiry).Put([]byte(id), u64(time.Now().Add(ttl).UnixNano()))
+	})
+}
+
+// Expired implements Store.
+func (s *EmbeddedStore) Expired(_ context.Context, now time.Time) ([]string, error) {
+	var ids []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bExpiry).ForEach(func(id, at []byte) error {
+			if i64(at) < now.UnixNano() {
+				ids = append(ids, string(id))
+			}
+			return nil
+		})
+	})
+	return ids, err
 }
 
 // PutParticipant implements Store.

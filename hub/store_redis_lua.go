@@ -100,6 +100,14 @@ redis.call('HSET', meta, 'epoch', ARGV[1], 'top', '0', 'first', '1', 'snapv', '0
 return 0
 `)
 
+	// ARGV: milliseconds. Makes every key of the room expire then;
+	// presence keeps its own, shorter, expiry.
+	scriptTouch = redis.NewScript(luaRoom + `
+if redis.call('EXISTS', ws) == 0 then return 3 end
+for _, k in ipairs({ws, meta, log, ops, people, snap}) do redis.call('PEXPIRE', k, ARGV[1]) end
+return 0
+`)
+
 	// ARGV: channel. Deletes the room and tells its subscribers.
 	scriptDelete = redis.NewScript(luaRoom + `
 redis.call('DEL', ws, meta, log, ops, people, snap, online)

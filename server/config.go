@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/withboard/withboard/hub"
 )
 
 // config is everything the server is told at start, from flags, each of
@@ -24,6 +26,7 @@ type config struct {
 	roomIdle        time.Duration
 	shutdownTimeout time.Duration
 	trustProxy      bool
+	retention       time.Duration
 }
 
 // parseConfig reads flags from args, defaulting each to its environment
@@ -49,6 +52,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.BoolVar(&c.trustProxy, "trust-proxy", env("TRUST_PROXY", "") == "true",
 		"take the client's address from the last X-Forwarded-For entry, as a proxy in front sets it (env TRUST_PROXY=true)")
 	roomIdle := env("ROOM_IDLE", "30s")
+	retention := env("RETENTION", hub.DefaultRetention.String())
+	fs.StringVar(&retention, "retention", retention, "how long a workshop is kept after its last activity (env RETENTION)")
 	shutdown := env("SHUTDOWN_TIMEOUT", "20s")
 	fs.StringVar(&roomIdle, "room-idle", roomIdle, "how long an empty room stays in memory (env ROOM_IDLE)")
 	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "how long a graceful shutdown may take (env SHUTDOWN_TIMEOUT)")
@@ -61,6 +66,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	if c.shutdownTimeout, err = time.ParseDuration(shutdown); err != nil {
 		return c, fmt.Errorf("shutdown-timeout: %w", err)
+	}
+	if c.retention, err = time.ParseDuration(retention); err != nil || c.retention <= 0 {
+		return c, fmt.Errorf("retention %q: want a positive duration such as 720h", retention)
 	}
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)

@@ -30,9 +30,16 @@ type testServer struct {
 
 func newTestServer(t *testing.T, store hub.Store) *testServer {
 	t.Helper()
+	return newTestServerWith(t, store, hub.Config{})
+}
+
+// newTestServerWith starts a server whose hub has cfg.
+func newTestServerWith(t *testing.T, store hub.Store, cfg hub.Config) *testServer {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := newMetrics()
-	h := hub.New(store, hub.Config{Observer: m}, log)
+	cfg.Observer = m
+	h := hub.New(store, cfg, log)
 	ws := client.NewHandler(h, client.Config{}, log)
 	m.watch(h, ws)
 	srv := httptest.NewServer(routes(config{}, h, ws, m, log))

@@ -1,0 +1,31 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Touch implements Store: every key of the room, and its join code, expire
+// ttl from now. Keys made after a touch get their expiry at the next one;
+// rooms touch when they load, while people are in them, and when they end.
+func (s *RedisStore) Touch(ctx context.Context, id string, ttl time.Duration) error {
+	w, err := s.Workshop(ctx, id)
+	if err != nil {
+		return err
+	}
+	res, err := scriptTouch.Run(ctx, s.rdb, redisKeys(w.ID), ttl.Milliseconds()).Int()
+	if err != nil {
+		return fmt.Errorf("touch workshop: %w", err)
+	}
+	if res == luaNotFound {
+		return ErrNotFound
+	}
+	if err := s.rdb.PExpire(ctx, redisCodeKey(w.Code), ttl).Err(); err != nil {
+		return fmt.Errorf("touch join code: %w", err)
+	}
+	return nil
+}
+
+// Expired implements Store: Redis removes expired keys by itself.
+func (s *RedisStore) Expired(context.Context, time.Time) ([]string, error) { return nil, nil }
