@@ -36,6 +36,7 @@ func routes(cfg config, h *hub.Hub, ws *client.Handler, m *metrics, log *slog.Lo
 	mux.HandleFunc("GET /{$}", page("index.html"))
 	mux.HandleFunc("GET /j/{code}", page("join.html"))
 	mux.HandleFunc("GET /f/{id}", page("facilitator.html"))
+	mux.HandleFunc("GET /s/{code}", a.summary)
 	return securityHeaders(mux)
 }
 

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/withboard/withboard/hub"
+)
+
+// levelMeaning says in a few plain words what each level means for the
+// people who use the service.
+var levelMeaning = map[string]string{
+	"Consultation":  "the organisation asks you what you think",
+	"Conversation":  "you and the organisation talk it through together",
+	"Participation": "you do it together with the organisation",
+}
+
+// summary handles GET /s/{code}: the take-home summary for participants,
+// in plain language and without anyone's name. It exists once the
+// facilitator has closed the workshop; before that the page says so.
+func (a *api) summary(w http.ResponseWriter, r *http.Request) {
+	ws, ok := a.find(w, r, r.PathValue("code"))
+	if !ok {
+		return
+	}
+	x, err := a.hub.Export(r.Context(), ws, time.Now().UTC())
+	if err != nil {
+		a.log.Warn("summary", "workshop", ws.ID, "err", err)
+		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The summary cannot be made right now. Try again in a moment.")
+		return
+	}
+	d := newDoc(x)
+	for i := range d.People {
+		d.People[i].Names = nil // a summary to take home names no one
+	}
+	var buf bytes.Buffer
+	if err := summaryPage.Execute(&buf, struct {
+		doc
+		Closed  bool
+		Meaning map[string]string
+	}{d, x.Workshop.Phase == hub.PhaseClosed, levelMeaning}); err != nil {
+		a.log.Error("render summary", "err", err)
+		apiError(w, http.StatusInternalServerError, "internal", "The summary could not be made.")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.Header().Set("Cache-Control", "no-store")
+	if x.Workshop.Phase != hub.PhaseClosed {
+		w.WriteHeader(http.StatusConflict)
+	}
+	w.Write(buf.Bytes())
+}
+
+var summaryPage = template.Must(template.New("summary").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>What we agreed · {{.Title}}</title>
+<style>
+body { font: 1.125rem/1.55 system-ui, sans-serif; color: #111; background: #fff; max-width: 40rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.6rem; line-height: 1.25; }
+h2 { font-size: 1.3rem; margin-top: 2rem; border-top: 2px solid #111; padding-top: 0.75rem; }
+ul { padding-left: 1.25rem; }
+li { margin-bottom: 0.5rem; }
+.text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.note { border-left: 4px solid #111; padding-left: 0.75rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+.small { font-size: 1rem; }
+@media print { body { max-width: none; font-size: 11pt; } }
+</style>
+</head>
+<body>
+<main>
+<h1 dir="auto">What we agreed: {{.Title}}</h1>
+{{- if not .Closed}}
+<p>The summary will be here when the facilitator closes the workshop. Come back to this page then.</p>
+{{- else}}
+<p>This is what the group agreed on {{.Date}}, stage by stage. No one's name is on this page.</p>
+<p class="small">Who took part:{{range .People}} {{.Label}}: {{.Count}}.{{end}}</p>
+{{- range .Stages}}
+<section>
+<h2>{{.Name}}: {{.About}}</h2>
+{{- if .AgreedLevel}}
+<p>We agreed on <strong>{{.AgreedLevel}}</strong>: {{index $.Meaning .AgreedLevel}}.</p>
+{{- if or .Agree .Unsure .Disagree}}
+<p>{{.Agree}} said they agree, {{.Unsure}} were unsure and {{.Disagree}} disagreed.</p>
+{{- end}}
+{{- else}}
+<p>We did not agree on a level for this stage.</p>
+{{- end}}
+{{- with .Note}}
+<p class="note" dir="auto">{{.}}</p>
+{{- end}}
+{{- if .Agreed}}
+<p>What we will do:</p>
+<ul>
+{{- range .Agreed}}
+<li class="text" dir="auto">{{.Text}}</li>
+{{- end}}
+</ul>
+{{- end}}
+</section>
+{{- end}}
+{{- end}}
+<p class="small">{{.Credit}}. Made with Withboard.</p>
+</main>
+</body>
+</html>`))
