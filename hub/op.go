@@ -71,6 +71,10 @@ type Entry struct {
 	Private bool `json:"private,omitempty"`
 	// Owner is the author of the card a card.add or card.edit concerns.
 	Owner string `json:"owner,omitempty"`
+	// Epoch is the history the entry was appended to; a store refuses an
+	// append to another one, and a room that receives an entry of another
+	// one reloads instead of mixing two histories.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // Role is what a participant is in a workshop.

@@ -204,6 +204,8 @@ func (r *Room) load() error {
 // shows that some were missed.
 func (r *Room) deliver(e Entry) {
 	switch {
+	case e.Epoch != "" && e.Epoch != r.epoch:
+		r.catchUp() // another history: reload, never mix the two
 	case e.V <= r.board.V:
 	case e.V == r.board.V+1:
 		r.apply(e)

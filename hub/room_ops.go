@@ -26,7 +26,7 @@ func (r *Room) handleOp(s *Session, id string, op Op) {
 		return
 	}
 	for attempt := range appendAttempts {
-		e := Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: time.Now().UTC().Truncate(time.Millisecond), Op: op}
+		e := Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: time.Now().UTC().Truncate(time.Millisecond), Op: op, Epoch: r.epoch}
 		if err := r.prepare(&e); err != nil {
 			r.refuseOp(s, id, err)
 			return

@@ -79,9 +79,9 @@ type Store interface {
 	Participants(ctx context.Context, workshopID string) ([]Participant, error)
 
 	// Append adds e at version expected+1, only if the room's top version is
-	// expected and e.ID was never accepted. It returns the new version; the
-	// original version with ErrDuplicate; or the top version with
-	// ErrConflict.
+	// expected, its epoch is e.Epoch (when set), and e.ID was never
+	// accepted. It returns the new version; the original version with
+	// ErrDuplicate; or the top version with ErrConflict.
 	Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error)
 	// Head returns the room's top version and epoch. A store that finds a
 	// room's history damaged (keys lost) starts a new epoch here.

@@ -265,7 +265,7 @@ func (s *EmbeddedStore) Append(_ context.Context, workshopID string, expected in
 			return ErrDuplicate
 		}
 		meta := r.Bucket(bMeta)
-		if top := i64(meta.Get(kTop)); top != expected {
+		if top := i64(meta.Get(kTop)); top != expected || (e.Epoch != "" && e.Epoch != string(meta.Get(kEpoch))) {
 			v = top
 			return ErrConflict
 		}

@@ -229,7 +229,7 @@ func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int
 		return 0, fmt.Errorf("encode entry: json does not start with %s", entryHead)
 	}
 	res, err := scriptAppend.Run(ctx, s.rdb, redisKeys(workshopID),
-		uuid.NewString(), e.ID, expected, tail, redisChannel(workshopID)).Int64Slice()
+		uuid.NewString(), e.ID, expected, tail, redisChannel(workshopID), e.Epoch).Int64Slice()
 	if err != nil {
 		return 0, fmt.Errorf("append entry: %w", err)
 	}

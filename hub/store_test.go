@@ -518,3 +518,31 @@ func storeWaitLive(t *testing.T, s Store, id string, sub *storeSub) int64 {
 	t.Fatalf("no entry delivered within %s of subscribing", storeWait)
 	return 0
 }
+
+// TestStoreAppendRefusesAnotherEpoch: an entry appended to a history that
+// is no longer the room's is a conflict, on both stores.
+func TestStoreAppendRefusesAnotherEpoch(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) Store{
+		"embedded": func(t *testing.T) Store { return openTestEmbedded(t) },
+		"redis":    func(t *testing.T) Store { return openRedisStore(t, redisURL(t)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			ctx := context.Background()
+			w := storeWorkshop(t, s)
+			head, err := s.Head(ctx, w.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := Entry{ID: uuid.NewString(), By: "p", ByRole: RoleStaff, At: time.Now().UTC(), Op: Op{Kind: KindPhaseSet, Phase: "locked"}}
+			e.Epoch = "some-older-history"
+			if _, err := s.Append(ctx, w.ID, head.V, e); !errors.Is(err, ErrConflict) {
+				t.Fatalf("append to another epoch: got %v, want ErrConflict", err)
+			}
+			e.Epoch = head.Epoch
+			if v, err := s.Append(ctx, w.ID, head.V, e); err != nil || v != head.V+1 {
+				t.Fatalf("append to the room's epoch: got %d, %v; want %d", v, err, head.V+1)
+			}
+		})
+	}
+}
