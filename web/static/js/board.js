@@ -1,0 +1,251 @@
+// The client's copy of one workshop's board. It starts from a welcome board
+// and changes only by accepted ops, applied in version order exactly as the
+// server applies them, so that it stays equal to the server's view of the
+// board for this person.
+//
+// A board is plain data: cards by id, each cell's card ids in order (the
+// tray is the cell with key ''), and what the contract's board holds. It
+// also remembers the consent answers it has seen (answers[stage][person]),
+// since the server sends only counts and a replaced answer must be taken
+// off its count.
+
+import { LEVELS, STAGES } from './grid.js';
+
+const TRAY = '';
+
+function cellKey(stage, level) {
+  return stage ? `${stage}/${level}` : TRAY;
+}
+
+function zeroCounts() {
+  return { agree: 0, unsure: 0, disagree: 0 };
+}
+
+/**
+ * fromView builds a board from the contract's board shape at version v.
+ * answers, when given, are consent answers already known to be counted.
+ */
+export function fromView(view, v, answers = {}) {
+  const b = {
+    v,
+    id: view.id,
+    code: view.code,
+    title: view.title,
+    phase: view.phase,
+    focus: view.focus ?? null,
+    timerEndsAt: view.timerEndsAt ?? null,
+    voteBudget: view.voteBudget,
+    stages: {},
+    cards: new Map(),
+    cells: new Map(),
+    participants: view.participants ?? [],
+    consent: {},
+    answers: {},
+  };
+  for (const { id } of STAGES) {
+    const s = view.stages?.find((x) => x.id === id);
+    b.stages[id] = { agreedLevel: s?.agreedLevel ?? null, note: s?.note ?? '' };
+    b.consent[id] = { ...zeroCounts(), ...view.consent?.[id] };
+    b.answers[id] = { ...answers[id] };
+  }
+  for (const c of view.cards ?? []) {
+    const { index, ...card } = c; // a card's index is its place in its cell list
+    card.stage ??= null;
+    card.level ??= null;
+    b.cards.set(card.id, card);
+    cell(b, card.stage, card.level).push(card.id);
+  }
+  return b;
+}
+
+/** toView writes a board back in the contract's shape, for keeping it. */
+export function toView(b) {
+  const cards = [];
+  for (const ids of orderedCells(b)) ids.forEach((id, index) => cards.push({ ...b.cards.get(id), index }));
+  return {
+    id: b.id,
+    code: b.code,
+    title: b.title,
+    phase: b.phase,
+    focus: b.focus,
+    timerEndsAt: b.timerEndsAt,
+    voteBudget: b.voteBudget,
+    stages: STAGES.map(({ id }) => ({ id, ...b.stages[id] })),
+    cards,
+    participants: b.participants,
+    consent: b.consent,
+  };
+}
+
+function* orderedCells(b) {
+  for (const s of STAGES) for (const l of LEVELS) yield cell(b, s.id, l.id);
+  yield cell(b, null, null);
+}
+
+/** cell returns the ordered card ids of a cell, or of the tray. */
+export function cell(b, stage, level) {
+  const key = cellKey(stage, level);
+  let ids = b.cells.get(key);
+  if (!ids) {
+    ids = [];
+    b.cells.set(key, ids);
+  }
+  return ids;
+}
+
+function takeOut(b, card) {
+  const ids = cell(b, card.stage, card.level);
+  const i = ids.indexOf(card.id);
+  if (i >= 0) ids.splice(i, 1);
+}
+
+function putIn(b, card, stage, level, index) {
+  card.stage = stage ?? null;
+  card.level = level ?? null;
+  const ids = cell(b, card.stage, card.level);
+  ids.splice(Math.min(index ?? ids.length, ids.length), 0, card.id);
+}
+
+function removeCard(b, card) {
+  takeOut(b, card);
+  b.cards.delete(card.id);
+}
+
+function hide(card) {
+  delete card.text;
+  card.hidden = true;
+}
+
+/** votesLeft is how many votes the viewer may still cast. */
+export function votesLeft(b) {
+  let spent = 0;
+  for (const c of b.cards.values()) spent += c.myVotes;
+  return Math.max(0, b.voteBudget - spent);
+}
+
+// Each applier changes the board for one op kind. f is the op as
+// broadcast ({v, id, by, byRole, op, revealed?}); viewer is { id, role }.
+// An applier returns false when the op cannot be applied exactly from
+// what the client knows; the caller then asks for a fresh board.
+const appliers = {
+  'card.add'(b, op, f) {
+    const c = op.card;
+    if (b.cards.has(c.id)) return;
+    const card = { id: c.id, by: f.by, byRole: f.byRole, votes: 0, myVotes: 0, agreed: false, hidden: !!c.hidden };
+    if (!c.hidden) card.text = c.text;
+    b.cards.set(card.id, card);
+    putIn(b, card, c.stage, c.level);
+  },
+  'card.edit'(b, op) {
+    const card = b.cards.get(op.cardId);
+    if (card && typeof op.text === 'string') {
+      card.text = op.text;
+      card.hidden = false;
+    }
+  },
+  'card.move'(b, op) {
+    const card = b.cards.get(op.cardId);
+    if (!card) return;
+    takeOut(b, card);
+    putIn(b, card, op.stage, op.level, op.index);
+  },
+  'card.delete'(b, op) {
+    const card = b.cards.get(op.cardId);
+    if (card) removeCard(b, card);
+  },
+  'card.vote'(b, op, f, viewer) {
+    const card = b.cards.get(op.cardId);
+    if (!card) return;
+    card.votes += op.delta;
+    if (f.by === viewer.id) card.myVotes += op.delta;
+  },
+  'card.agree'(b, op) {
+    const card = b.cards.get(op.cardId);
+    if (card) card.agreed = !!op.agreed;
+  },
+  'stage.agree'(b, op) {
+    const st = b.stages[op.stage];
+    const level = op.level ?? null;
+    if (level !== st.agreedLevel) {
+      b.consent[op.stage] = zeroCounts();
+      b.answers[op.stage] = {};
+    }
+    st.agreedLevel = level;
+    if (typeof op.note === 'string') st.note = op.note;
+  },
+  'consent.set'(b, op, f) {
+    const counts = b.consent[op.stage];
+    const before = b.answers[op.stage][f.by];
+    if (before) counts[before] = Math.max(0, counts[before] - 1);
+    counts[op.answer] += 1;
+    b.answers[op.stage][f.by] = op.answer;
+  },
+  'phase.set'(b, op, f, viewer) {
+    const was = b.phase;
+    b.phase = op.phase;
+    const seesAll = viewer.role === 'facilitator';
+    if (op.phase === 'private' && was !== 'private' && !seesAll) {
+      for (const card of b.cards.values()) if (card.by !== viewer.id) hide(card);
+    }
+    if (was === 'private' && op.phase !== 'private') {
+      for (const c of f.revealed ?? op.revealed ?? []) {
+        const card = b.cards.get(c.id);
+        if (card && typeof c.text === 'string') Object.assign(card, { text: c.text, hidden: false });
+      }
+      for (const card of b.cards.values()) if (card.hidden) return false;
+    }
+  },
+  'focus.set'(b, op) {
+    b.focus = op.stage ?? null;
+  },
+  'timer.set'(b, op) {
+    b.timerEndsAt = op.timerEndsAt ?? null;
+  },
+  'votes.set'(b, op) {
+    b.voteBudget = op.budget;
+  },
+  'participant.remove'(b, op) {
+    if (op.removeCards) for (const card of [...b.cards.values()]) if (card.by === op.participantId) removeCard(b, card);
+    b.participants = b.participants.filter((p) => p.id !== op.participantId);
+    // Their votes leave every card too, but the board does not say whose
+    // votes a card holds: only a fresh board is exact.
+    return false;
+  },
+};
+
+/**
+ * apply applies one broadcast op at version b.v+1 for viewer ({id, role}).
+ * It returns false when the board can no longer be trusted to equal the
+ * server's (an unknown kind, votes taken away by a removal, a reveal that
+ * left cards hidden): the session then asks for a fresh board.
+ */
+export function apply(b, f, viewer) {
+  b.v = f.v;
+  const applier = appliers[f.op?.kind];
+  return applier ? applier(b, f.op, f, viewer) !== false : false;
+}
+
+/**
+ * withPending returns the board as it will be once the viewer's ops that
+ * are not accepted yet are: a copy with those ops applied and the cards
+ * they touch marked pending ('delete' for a card about to go). It is what
+ * the page shows; the board itself stays exact.
+ */
+export function withPending(b, outbox, viewer) {
+  if (!outbox.length) return b;
+  const p = structuredClone(b);
+  p.pendingStages = new Set();
+  for (const { id, op } of outbox) {
+    const card = p.cards.get(op.cardId);
+    if (op.kind === 'card.delete') {
+      if (card) card.pending = 'delete';
+      continue;
+    }
+    if (op.kind === 'consent.set' || op.kind === 'stage.agree') p.pendingStages.add(op.stage);
+    const applier = appliers[op.kind];
+    if (applier && (card || !op.cardId)) applier(p, op, { v: p.v, id, by: viewer.id, byRole: viewer.role }, viewer);
+    const touched = p.cards.get(op.cardId ?? op.card?.id);
+    if (touched) touched.pending = true;
+  }
+  return p;
+}

@@ -1,0 +1,47 @@
+// The facilitator's record of each stage: the level of involvement the
+// group agreed, a short note, and how the room answered the consent round.
+
+import { h } from './dom.js';
+import { LEVELS, STAGES } from './grid.js';
+
+/** StageAgreement puts agreement controls and consent counts under each stage's name. */
+export class StageAgreement {
+  /** slotOf(stage) gives the element to fill; send(op) sends a stage.agree. */
+  constructor(slotOf, send) {
+    this.parts = new Map();
+    for (const { id, name } of STAGES) {
+      const level = h('select', { id: `agree-${id}` }, h('option', { value: '', text: 'Not agreed yet' }), ...LEVELS.map((l) => h('option', { value: l.id, text: l.name })));
+      const note = h('textarea', { id: `note-${id}`, rows: 2, maxLength: 1000 });
+      const counts = h('p', { class: 'counts' });
+      const form = h(
+        'form',
+        { class: 'stage-agree', 'aria-label': `Agreement for ${name}` },
+        h('label', { for: `agree-${id}`, text: 'Agreed level' }),
+        level,
+        h('label', { for: `note-${id}`, text: 'Note (optional)' }),
+        note,
+        h('button', { type: 'submit', text: 'Save' }),
+        counts,
+      );
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        send({ kind: 'stage.agree', stage: id, level: level.value || null, note: note.value.trim() });
+      });
+      slotOf(id).append(form);
+      this.parts.set(id, { level, note, counts, form });
+    }
+  }
+
+  /** update shows what is agreed, without overwriting what the facilitator is typing. */
+  update(b) {
+    for (const [stage, p] of this.parts) {
+      const st = b.stages[stage];
+      if (!p.form.contains(document.activeElement)) {
+        p.level.value = st.agreedLevel ?? '';
+        p.note.value = st.note;
+      }
+      const c = b.consent[stage];
+      p.counts.textContent = st.agreedLevel ? `Consent: ${c.agree} agree, ${c.unsure} not sure, ${c.disagree} disagree` : '';
+    }
+  }
+}
