@@ -244,3 +244,24 @@ func TestBoardParticipantRemove(t *testing.T) {
 		})
 	}
 }
+
+// TestBoardConsentPrevious: a consent.set carries the answer it replaces,
+// and each viewer's own answers come with their view of the board.
+func TestBoardConsentPrevious(t *testing.T) {
+	b := newFixture(t)
+	answer := func(a string) Op { return Op{Kind: KindConsentSet, Stage: ptrTo("plan"), Answer: a} }
+	first := mustPlay(t, b, userA, answer("unsure"))
+	if first.Op.Previous != "" {
+		t.Fatalf("first answer: previous %q, want none", first.Op.Previous)
+	}
+	second := mustPlay(t, b, userA, answer("agree"))
+	if second.Op.Previous != "unsure" {
+		t.Fatalf("second answer: previous %q, want unsure", second.Op.Previous)
+	}
+	if got := b.View(userA.viewer(), Workshop{}, nil).MyConsent; len(got) != 1 || got["plan"] != "agree" {
+		t.Errorf("own view: myConsent %v, want plan: agree", got)
+	}
+	if got := b.View(staffA.viewer(), Workshop{}, nil).MyConsent; len(got) != 0 {
+		t.Errorf("another's view: myConsent %v, want none", got)
+	}
+}

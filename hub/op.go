@@ -53,6 +53,9 @@ type Op struct {
 	RemoveCards   *bool      `json:"removeCards,omitempty"`
 	// TimerEndsAt is set by the server on timer.set.
 	TimerEndsAt *time.Time `json:"timerEndsAt,omitempty"`
+	// Previous is set by the server on consent.set: the sender's answer it
+	// replaces, "" for none, so clients can keep exact counts.
+	Previous string `json:"previous,omitempty"`
 
 	hidden bool // encode without card text: the recipient may not read it
 }
@@ -158,7 +161,7 @@ func (o Op) MarshalJSON() ([]byte, error) {
 	case KindStageAgree:
 		m["stage"], m["level"], m["note"] = o.Stage, o.Level, o.Note
 	case KindConsentSet:
-		m["stage"], m["answer"] = o.Stage, o.Answer
+		m["stage"], m["answer"], m["previous"] = o.Stage, o.Answer, o.Previous
 	case KindPhaseSet:
 		m["phase"] = o.Phase
 	case KindFocusSet:

@@ -79,6 +79,7 @@ func (b *Board) Prepare(e *Entry) *Error {
 		if b.Stages[*op.Stage].AgreedLevel == "" {
 			return refuse(CodeInvalid, "Nothing has been agreed for this stage yet.")
 		}
+		op.Previous = b.Consent[*op.Stage][e.By]
 	case KindPhaseSet:
 		switch Phase(op.Phase) {
 		case PhaseOpen, PhasePrivate, PhaseLocked, PhaseClosed:

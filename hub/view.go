@@ -51,6 +51,8 @@ type BoardView struct {
 	Cards        []CardView                `json:"cards"`
 	Participants []Person                  `json:"participants"`
 	Consent      map[string]map[string]int `json:"consent"`
+	// MyConsent is the recipient's own answer per stage, where given.
+	MyConsent map[string]string `json:"myConsent"`
 }
 
 func strPtr(s string) *string {
@@ -81,7 +83,12 @@ func (b *Board) View(viewer Viewer, w Workshop, people []Person) BoardView {
 	v := BoardView{
 		ID: w.ID, Code: w.Code, Title: w.Title, Phase: b.Phase, Focus: strPtr(b.Focus),
 		TimerEndsAt: b.TimerEndsAt, VoteBudget: b.VoteBudget,
-		Cards: []CardView{}, Participants: people, Consent: b.ConsentCounts(),
+		Cards: []CardView{}, Participants: people, Consent: b.ConsentCounts(), MyConsent: map[string]string{},
+	}
+	for stage, answers := range b.Consent {
+		if a, ok := answers[viewer.ID]; ok {
+			v.MyConsent[stage] = a
+		}
 	}
 	if v.Participants == nil {
 		v.Participants = []Person{}
