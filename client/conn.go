@@ -24,6 +24,9 @@ const (
 	// sendQueue is how many frames wait for a slow phone before it is
 	// dropped (it reconnects and resumes).
 	sendQueue = 512
+	// answerQueue is how many of the connection's own refusals wait to be
+	// written; past it the reader waits, so a flood is slowed, not dropped.
+	answerQueue = 64
 	// opRate and opBurst limit ops per connection per second.
 	opRate  = 20
 	opBurst = 60
@@ -33,10 +36,11 @@ const (
 // goroutine and its writer in one of its own; only the writer writes.
 type Conn struct {
 	// set at construction
-	ws   *websocket.Conn
-	log  *slog.Logger
-	send chan []byte
-	quit chan struct{} // closed by Close: the writer ends
+	ws      *websocket.Conn
+	log     *slog.Logger
+	send    chan []byte   // frames from the room
+	answers chan []byte   // nacks from the reader, for frames the room never saw
+	quit    chan struct{} // closed by Close: the writer ends
 
 	closeOnce sync.Once
 	last      []byte // the frame to write before closing; set once by Close
@@ -45,7 +49,7 @@ type Conn struct {
 var _ hub.Member = (*Conn)(nil)
 
 func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
-	return &Conn{ws: ws, log: log, send: make(chan []byte, sendQueue), quit: make(chan struct{})}
+	return &Conn{ws: ws, log: log, send: make(chan []byte, sendQueue), answers: make(chan []byte, answerQueue), quit: make(chan struct{})}
 }
 
 // Send implements hub.Member: it queues a frame without waiting.
@@ -94,7 +98,7 @@ func (c *Conn) readLoop(ctx context.Context, h *hub.Hub) {
 		return
 	}
 	defer s.Leave()
-	c.log = c.log.With("participant", s.You().ID)
+	c.log = c.log.With("workshop", s.WorkshopID(), "participant", s.You().ID)
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
 	limit := newBucket(opRate, opBurst)
@@ -122,11 +126,13 @@ func (c *Conn) readLoop(ctx context.Context, h *hub.Hub) {
 	}
 }
 
-// refuse answers a frame the room never sees with a nack. A client that
-// does not read its answers is closed, as the room would.
+// refuse answers a frame the room never sees with a nack. It waits while
+// the answers queue is full: a flooding client is slowed to the pace its
+// answers are written at, and the room's queue stays the room's.
 func (c *Conn) refuse(id, code, message string) {
-	if !c.Send(hub.NackFrame(id, &hub.Error{Code: code, Message: message})) {
-		c.Close(nil)
+	select {
+	case c.answers <- hub.NackFrame(id, &hub.Error{Code: code, Message: message}):
+	case <-c.quit:
 	}
 }
 
@@ -184,6 +190,11 @@ func (c *Conn) writeLoop() {
 				c.Close(nil)
 				return
 			}
+		case frame := <-c.answers:
+			if !c.write(websocket.TextMessage, frame) {
+				c.Close(nil)
+				return
+			}
 		case <-ping.C:
 			if !c.write(websocket.PingMessage, nil) {
 				c.Close(nil)
@@ -196,26 +207,35 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-// flush writes what is still queued and the last frame, then says goodbye.
+// flush writes what is still queued and the last frame, then says goodbye,
+// all within one writeWait: a phone that reads slowly cannot stretch it.
 func (c *Conn) flush() {
+	deadline := time.Now().Add(writeWait)
 	for {
+		var frame []byte
 		select {
-		case frame := <-c.send:
-			if !c.write(websocket.TextMessage, frame) {
-				return
-			}
-			continue
+		case frame = <-c.send:
+		case frame = <-c.answers:
 		default:
 		}
-		break
+		if frame == nil {
+			break
+		}
+		if !c.writeBy(deadline, websocket.TextMessage, frame) {
+			return
+		}
 	}
-	if c.last != nil && !c.write(websocket.TextMessage, c.last) {
+	if c.last != nil && !c.writeBy(deadline, websocket.TextMessage, c.last) {
 		return
 	}
-	c.write(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	c.writeBy(deadline, websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 }
 
 func (c *Conn) write(kind int, data []byte) bool {
-	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	return c.writeBy(time.Now().Add(writeWait), kind, data)
+}
+
+func (c *Conn) writeBy(deadline time.Time, kind int, data []byte) bool {
+	c.ws.SetWriteDeadline(deadline)
 	return c.ws.WriteMessage(kind, data) == nil
 }

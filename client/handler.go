@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -43,8 +44,20 @@ type Handler struct {
 // NewHandler returns the endpoint for h's rooms.
 func NewHandler(h *hub.Hub, cfg Config, log *slog.Logger) *Handler {
 	x := &Handler{hub: h, cfg: cfg, log: log}
-	x.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: x.sameOrigin}
+	x.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: x.sameOrigin, Error: refuseUpgrade}
 	return x
+}
+
+// refuseUpgrade answers a request that cannot become a WebSocket with the
+// contract's error shape: 403 for a foreign origin, else a bad request.
+func refuseUpgrade(w http.ResponseWriter, _ *http.Request, status int, _ error) {
+	code, message := hub.CodeInvalid, "This address takes WebSocket connections only."
+	if status == http.StatusForbidden {
+		code, message = hub.CodeForbidden, "Pages from other sites may not connect to this server."
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
 }
 
 // Connections is how many WebSocket connections are open.

@@ -34,7 +34,8 @@ func (b *bucket) take(now time.Time) bool {
 }
 
 // maxKeys bounds how many keys a Limiter remembers; past it, keys whose
-// buckets have refilled are forgotten.
+// buckets have refilled are forgotten, and if that is not enough (many
+// addresses at once), any keys, so that memory stays bounded.
 const maxKeys = 10000
 
 // Limiter is a token bucket per key (a client's address), safe for
@@ -59,7 +60,7 @@ func (l *Limiter) Allow(key string) bool {
 	b := l.buckets[key]
 	if b == nil {
 		if len(l.buckets) >= maxKeys {
-			l.forgetFull(now)
+			l.forget(now)
 		}
 		b = newBucket(l.rate, l.burst)
 		l.buckets[key] = b
@@ -67,12 +68,19 @@ func (l *Limiter) Allow(key string) bool {
 	return b.take(now)
 }
 
-// forgetFull drops the buckets that have refilled: they hold no memory
-// worth keeping.
-func (l *Limiter) forgetFull(now time.Time) {
+// forget drops the buckets that have refilled: they hold no memory worth
+// keeping. If too few have, it drops others until a tenth of maxKeys is
+// free, so that the next scan is that many new keys away.
+func (l *Limiter) forget(now time.Time) {
 	for k, b := range l.buckets {
 		if b.refill(now); b.tokens >= b.burst {
 			delete(l.buckets, k)
 		}
+	}
+	for k := range l.buckets {
+		if len(l.buckets) < maxKeys-maxKeys/10 {
+			break
+		}
+		delete(l.buckets, k)
 	}
 }

@@ -8,6 +8,9 @@ type Session struct {
 	you    You
 }
 
+// WorkshopID names the session's workshop, for logs.
+func (s *Session) WorkshopID() string { return s.room.w.ID }
+
 // You returns who this session's participant is.
 func (s *Session) You() You { return s.you }
 

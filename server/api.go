@@ -71,7 +71,12 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		Title *string `json:"title"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	if err := dec.Decode(&body); err != nil || body.Title == nil {
+	err := dec.Decode(&body)
+	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+		apiError(w, http.StatusRequestEntityTooLarge, hub.CodeTooLarge, "That request is too large. Send just a title.")
+		return
+	}
+	if err != nil || body.Title == nil {
 		apiError(w, http.StatusBadRequest, hub.CodeInvalid, `Send a JSON body with a "title" for the workshop.`)
 		return
 	}

@@ -167,11 +167,10 @@ func TestInstanceKilledMidLoad(t *testing.T) {
 
 	const people, each = 3, 40
 	type person struct {
-		c       *wsClient
-		sent    []string
-		texts   map[string]string // op id -> card text
-		acked   map[string]bool
-		version int64
+		c     *wsClient
+		sent  []string
+		texts map[string]string // op id -> card text
+		acked map[string]bool
 	}
 	ps := make([]*person, people)
 	for i := range ps {
@@ -238,11 +237,10 @@ func TestInstanceKilledMidLoad(t *testing.T) {
 // append-only file fsynced on every write, so that it can be killed and
 // restarted without losing acknowledged writes.
 type ownRedis struct {
-	t        *testing.T
-	addr     string
-	dir      string
-	cmd      *exec.Cmd
-	stopOnce sync.Once
+	t    *testing.T
+	addr string
+	dir  string
+	cmd  *exec.Cmd
 }
 
 func startOwnRedis(t *testing.T) *ownRedis {

@@ -18,7 +18,7 @@ import (
 // exportCSP is the Content-Security-Policy of every export: a downloaded
 // record may be opened on its own, so it may style itself but nothing in it
 // can run, load or be framed.
-const exportCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+const exportCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 // maxSlug bounds the title part of an export's file name, in characters.
 const maxSlug = 60

@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		Handler:           routes(cfg, h, ws, m, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second, // WebSockets set their own deadline on every write
 		IdleTimeout:       120 * time.Second,
 	}
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
