@@ -4,10 +4,9 @@
 // board for this person.
 //
 // A board is plain data: cards by id, each cell's card ids in order (the
-// tray is the cell with key ''), and what the contract's board holds. It
-// also remembers the consent answers it has seen (answers[stage][person]),
-// since the server sends only counts and a replaced answer must be taken
-// off its count.
+// tray is the cell with key ''), and what the contract's board holds,
+// with myConsent: the viewer's own consent answer per stage. A consent.set
+// carries the answer it replaces (previous), so the counts stay exact.
 
 import { LEVELS, STAGES } from './grid.js';
 
@@ -21,11 +20,8 @@ function zeroCounts() {
   return { agree: 0, unsure: 0, disagree: 0 };
 }
 
-/**
- * fromView builds a board from the contract's board shape at version v.
- * answers, when given, are consent answers already known to be counted.
- */
-export function fromView(view, v, answers = {}) {
+/** fromView builds a board from the contract's board shape at version v. */
+export function fromView(view, v) {
   const b = {
     v,
     id: view.id,
@@ -40,13 +36,14 @@ export function fromView(view, v, answers = {}) {
     cells: new Map(),
     participants: view.participants ?? [],
     consent: {},
-    answers: {},
+    myConsent: {},
   };
   for (const { id } of STAGES) {
     const s = view.stages?.find((x) => x.id === id);
     b.stages[id] = { agreedLevel: s?.agreedLevel ?? null, note: s?.note ?? '' };
     b.consent[id] = { ...zeroCounts(), ...view.consent?.[id] };
-    b.answers[id] = { ...answers[id] };
+    const mine = view.myConsent?.[id];
+    if (mine) b.myConsent[id] = mine;
   }
   for (const c of view.cards ?? []) {
     const { index, ...card } = c; // a card's index is its place in its cell list
@@ -74,6 +71,7 @@ export function toView(b) {
     cards,
     participants: b.participants,
     consent: b.consent,
+    myConsent: b.myConsent,
   };
 }
 
@@ -168,17 +166,19 @@ const appliers = {
     const level = op.level ?? null;
     if (level !== st.agreedLevel) {
       b.consent[op.stage] = zeroCounts();
-      b.answers[op.stage] = {};
+      delete b.myConsent[op.stage];
     }
     st.agreedLevel = level;
     if (typeof op.note === 'string') st.note = op.note;
   },
-  'consent.set'(b, op, f) {
+  'consent.set'(b, op, f, viewer) {
     const counts = b.consent[op.stage];
-    const before = b.answers[op.stage][f.by];
+    const mine = f.by === viewer.id;
+    // A pending op of this viewer has no previous yet: it replaces their own answer.
+    const before = typeof op.previous === 'string' ? op.previous : mine ? b.myConsent[op.stage] : '';
     if (before) counts[before] = Math.max(0, counts[before] - 1);
     counts[op.answer] += 1;
-    b.answers[op.stage][f.by] = op.answer;
+    if (mine) b.myConsent[op.stage] = op.answer;
   },
   'phase.set'(b, op, f, viewer) {
     const was = b.phase;

@@ -10,16 +10,21 @@ import { canAgree, canEdit, canMove, canVote } from './rules.js';
 /** HIDDEN_TEXT stands in for the text of a card that is face down. */
 export const HIDDEN_TEXT = 'Someone’s idea, hidden until the reveal';
 
-/** cardEl makes the element for the card with this id. */
+/**
+ * cardEl makes the element for the card with this id. The vote buttons say
+ * what they do in words, and name their card to a screen reader.
+ */
 export function cardEl(id) {
+  const textId = `card-${id}-text`;
   const main = h(
     'button',
     { type: 'button', class: 'card-main', 'data-action': 'pick', 'aria-pressed': 'false' },
-    h('span', { class: 'card-text' }),
+    h('span', { class: 'card-text', id: textId }),
     h('span', { class: 'card-meta' }),
   );
-  const down = h('button', { type: 'button', class: 'vote', 'data-action': 'vote', 'data-delta': '-1', 'aria-label': 'Take back your vote' }, '−1');
-  const up = h('button', { type: 'button', class: 'vote', 'data-action': 'vote', 'data-delta': '1', 'aria-label': 'Vote for this card' }, '+1');
+  const vote = (delta, label) => h('button', { type: 'button', class: 'vote', 'data-action': 'vote', 'data-delta': delta, 'aria-describedby': textId, text: label });
+  const down = vote('-1', 'Take back');
+  const up = vote('1', 'Vote');
   const votes = h('div', { class: 'card-votes' }, down, h('span', { class: 'my-votes' }), up);
   return h('li', { class: 'card', 'data-id': id }, main, votes);
 }

@@ -2,7 +2,7 @@
 // decide later, or straight into a cell).
 
 import { chars, h } from './dom.js';
-import { LEVELS, STAGES } from './grid.js';
+import { LEVELS, STAGES, placeName } from './grid.js';
 
 const MAX = 280;
 
@@ -25,11 +25,11 @@ export class Composer {
     this.place = h('select', { id: 'new-place' });
     placeOptions(this.place, 'Not placed yet (decide later)');
     this.button = h('button', { type: 'submit', class: 'primary', text: 'Add card' });
+    this.added = h('p', { class: 'added', role: 'status' });
     this.closed = h('p', { class: 'hint', hidden: true });
-    this.form = h(
-      'form',
-      { class: 'composer', 'aria-labelledby': 'new-title' },
-      h('h2', { id: 'new-title', text: 'Add an idea' }),
+    this.fields = h(
+      'div',
+      {},
       h('label', { for: 'new-text', text: 'Your idea' }),
       this.text,
       h('p', { id: 'new-help', class: 'hint', text: 'One idea per card, for example: “People who use the service help write the survey questions.”' }),
@@ -38,12 +38,15 @@ export class Composer {
       this.place,
       this.error,
       this.button,
-      this.closed,
+      this.added,
     );
+    this.form = h('form', { class: 'composer', 'aria-labelledby': 'new-title' }, h('h2', { id: 'new-title', text: 'Add an idea' }), this.fields, this.closed);
+    this.parent = parent;
     parent.append(this.form);
     this.text.addEventListener('input', () => {
       this.count.textContent = `${chars(this.text.value)} of ${MAX} characters`;
       this.error.hidden = true;
+      this.added.textContent = '';
     });
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -56,16 +59,22 @@ export class Composer {
       }
       const [stage, level] = this.place.value ? this.place.value.split('/') : [null, null];
       onAdd(this.text.value.trim(), stage, level);
+      this.added.textContent = `Card added${stage ? ` to ${placeName(stage, level)}` : ', not placed yet'}. You can write another.`;
       this.text.value = '';
       this.count.textContent = `0 of ${MAX} characters`;
       this.text.focus();
     });
   }
 
-  /** setOpen enables the form, or disables it with a reason shown beside it. */
+  /**
+   * setOpen shows the form, or in its place why ideas cannot be added
+   * now; with no reason (the workshop is over) the form goes altogether.
+   */
   setOpen(open, reason = '') {
-    for (const el of [this.text, this.place, this.button]) el.disabled = !open;
+    this.parent.hidden = !open && !reason;
+    this.fields.hidden = !open;
     this.closed.hidden = open;
     this.closed.textContent = reason;
+    if (!open) this.added.textContent = '';
   }
 }

@@ -42,7 +42,7 @@ export class Session extends EventTarget {
     this.outbox = me.outbox ?? []; // [{ id, op, ackV? }] in the order made
     const kept = store.board();
     this.epoch = kept?.epoch ?? null;
-    this.board = kept && this.you ? fromView(kept.board, kept.v, kept.answers) : null;
+    this.board = kept && this.you ? fromView(kept.board, kept.v) : null;
     this.fresh = !this.board; // ask for a whole board, not a replay
     this.status = 'idle';
     this.ws = null;
@@ -54,6 +54,9 @@ export class Session extends EventTarget {
     this.retryTimer = 0;
     this.retryAttempt = 0;
     addEventListener('online', () => this.#wake());
+    // A phone that loses its network can keep a dead socket open for
+    // minutes; the browser knows sooner, so drop it and say so.
+    addEventListener('offline', () => this.#drop());
     document.addEventListener('visibilitychange', () => document.hidden || this.#wake());
   }
 
@@ -142,6 +145,15 @@ export class Session extends EventTarget {
     this.timer = setTimeout(() => this.#connect(), delay);
   }
 
+  // drop gives up the socket at once, without waiting for a close
+  // handshake that may never come, and reconnects as after any close.
+  #drop() {
+    const ws = this.ws;
+    if (!ws) return;
+    ws.close();
+    this.#closed();
+  }
+
   // restart drops the connection and joins again at once: with since to
   // fill a gap, or fresh for a whole board.
   #restart(fresh) {
@@ -151,10 +163,15 @@ export class Session extends EventTarget {
     this.ws?.close();
   }
 
+  // wake reconnects now, e.g. when the network is back: a socket still
+  // trying (perhaps since before) is given up for a new one.
   #wake() {
-    if (this.stopped || this.ws || this.status === 'idle') return;
+    if (this.stopped || this.live || this.status === 'idle') return;
     clearTimeout(this.timer);
     this.attempt = 0;
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close();
     this.#connect();
   }
 
@@ -188,7 +205,7 @@ export class Session extends EventTarget {
     }
     let frames = [];
     if (m.board) {
-      this.board = fromView(m.board, m.v, this.#keptAnswers(m.board));
+      this.board = fromView(m.board, m.v);
     } else {
       frames = m.ops ?? [];
       if (!this.#replay(frames, m.v)) return this.#restart(true);
@@ -236,8 +253,7 @@ export class Session extends EventTarget {
 
   #changed(frames, fresh) {
     this.#prune(() => false);
-    this.#keepAnswers();
-    this.store.saveBoard(() => ({ epoch: this.epoch, v: this.board.v, board: toView(this.board), answers: this.board.answers }));
+    this.store.saveBoard(() => ({ epoch: this.epoch, v: this.board.v, board: toView(this.board) }));
     this.#emit('board', { frames, fresh });
   }
 
@@ -291,25 +307,5 @@ export class Session extends EventTarget {
 
   #saveOutbox() {
     this.store.saveIdentity({ outbox: this.outbox.map(({ id, op, ackV }) => ({ id, op, ackV })) });
-  }
-
-  // keptAnswers gives a whole new board this person's own consent answers,
-  // which the board's counts include but do not name.
-  #keptAnswers(view) {
-    const mine = this.store.identity()?.answers ?? {};
-    const out = {};
-    for (const [stage, answer] of Object.entries(mine)) {
-      if (view.consent?.[stage]?.[answer] > 0) out[stage] = { [this.you.id]: answer };
-    }
-    return out;
-  }
-
-  #keepAnswers() {
-    const mine = {};
-    for (const [stage, answers] of Object.entries(this.board.answers)) {
-      if (answers[this.you.id]) mine[stage] = answers[this.you.id];
-    }
-    const kept = this.store.identity()?.answers ?? {};
-    if (JSON.stringify(mine) !== JSON.stringify(kept)) this.store.saveIdentity({ answers: mine });
   }
 }

@@ -18,14 +18,15 @@ export class ConsentRound {
     this.parts = new Map();
     for (const { id } of STAGES) {
       const agreed = h('p', { class: 'agreed-note' });
+      const question = h('p', { id: `consent-${id}-q`, class: 'consent-q', text: 'Do you go along with this?' });
       const buttons = ANSWERS.map((a) =>
         h('button', { type: 'button', class: 'quiet', 'aria-pressed': 'false', text: a.label, onclick: () => send({ kind: 'consent.set', stage: id, answer: a.id }) }),
       );
       const mine = h('p', { class: 'hint' });
-      const ask = h('div', { class: 'consent-ask', role: 'group', 'aria-label': 'Do you go along with this?' }, ...buttons);
-      const box = h('div', { class: 'consent', hidden: true }, agreed, ask, mine);
+      const ask = h('div', { class: 'consent-ask', role: 'group', 'aria-labelledby': `consent-${id}-q` }, ...buttons);
+      const box = h('div', { class: 'consent', hidden: true }, agreed, question, ask, mine);
       slotOf(id).append(box);
-      this.parts.set(id, { box, agreed, ask, buttons, mine });
+      this.parts.set(id, { box, agreed, question, ask, buttons, mine });
     }
   }
 
@@ -36,11 +37,14 @@ export class ConsentRound {
       p.box.hidden = !st.agreedLevel;
       if (!st.agreedLevel) continue;
       p.agreed.replaceChildren('The group settled on ', h('strong', { text: levelName(st.agreedLevel) }), '.', st.note ? ` ${st.note}` : '');
-      const answer = b.answers[stage][me.id];
-      p.ask.hidden = !canConsent(b, me, stage);
+      const answer = b.myConsent[stage];
+      const can = canConsent(b, me, stage);
+      p.question.hidden = p.ask.hidden = !can;
       ANSWERS.forEach((a, i) => p.buttons[i].setAttribute('aria-pressed', String(a.id === answer)));
       const pending = b.pendingStages?.has(stage) ? ' (not sent yet)' : '';
-      p.mine.textContent = answer ? `Your answer: ${ANSWERS.find((a) => a.id === answer).label}${pending}. You can change it.` : 'Do you go along with this? Tap one answer.';
+      const label = ANSWERS.find((a) => a.id === answer)?.label;
+      if (!answer) p.mine.textContent = can ? 'Choose one answer.' : 'You did not answer.';
+      else p.mine.textContent = `Your answer: ${label}${pending}.${can ? ' You can change it.' : ''}`;
     }
   }
 }

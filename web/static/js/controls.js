@@ -24,9 +24,10 @@ export class Controls {
     this.focus.addEventListener('change', () => send({ kind: 'focus.set', stage: this.focus.value || null }));
     const minutes = h('input', { id: 'timer-minutes', type: 'number', min: 1, max: MAX_MINUTES, value: 5, required: true, inputMode: 'numeric' });
     this.budget = h('input', { id: 'vote-budget', type: 'number', min: 0, max: 20, required: true, inputMode: 'numeric' });
-    parent.append(
-      h('div', { class: 'phase-buttons', role: 'group', 'aria-label': 'Phase' }, ...this.phases),
-      h('p', { class: 'hint', text: 'Private: each person sees only their own ideas until you go back to Open. Paused: only you can change the board.' }),
+    this.finished = h('p', { class: 'hint', text: 'The workshop is finished: the board is kept as it is. Choose Open to take it up again.' });
+    this.rest = h(
+      'div',
+      {},
       h('div', { class: 'field' }, h('label', { for: 'focus-stage', text: 'Draw everyone to' }), this.focus),
       h(
         'form',
@@ -44,11 +45,19 @@ export class Controls {
         h('button', { type: 'submit', text: 'Set' }),
       ),
     );
+    parent.append(
+      h('div', { class: 'phase-buttons', role: 'group', 'aria-label': 'Phase' }, ...this.phases),
+      h('p', { class: 'hint', text: 'Private: each person sees only their own ideas until you go back to Open. Paused: only you can change the board.' }),
+      this.finished,
+      this.rest,
+    );
   }
 
   /** update shows the board's current phase, focus and vote budget. */
   update(b) {
     PHASE_IDS.forEach((id, i) => this.phases[i].setAttribute('aria-pressed', String(b.phase === id)));
+    this.finished.hidden = b.phase !== 'closed';
+    this.rest.hidden = b.phase === 'closed';
     if (document.activeElement !== this.focus) this.focus.value = b.focus ?? '';
     if (document.activeElement !== this.budget) this.budget.value = b.voteBudget;
   }

@@ -38,6 +38,12 @@ export function exportPanel(parent, id, key, code, onDeleted) {
   };
   parent.append(
     h('div', { class: 'actions' }, ...FORMATS.map((f) => h('button', { type: 'button', text: f.label, onclick: () => get(f) }))),
+    h(
+      'p',
+      {},
+      h('a', { href: `/s/${encodeURIComponent(code)}`, target: '_blank', text: 'The take-home summary for participants' }),
+      ' opens for everyone once the workshop is finished. It names no one.',
+    ),
     h('button', { type: 'button', class: 'danger', text: 'Delete workshop', onclick: remove }),
   );
 }

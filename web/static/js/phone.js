@@ -53,17 +53,22 @@ async function joinScreen() {
       return e.target.querySelector('input[name=role]').focus();
     }
     store.saveIdentity({ name: name.value.trim(), role });
-    boardScreen();
+    boardScreen(true);
   });
   show('join-screen');
 }
 
 function focusNote(view) {
   const note = byId('focus-note');
-  note.hidden = !view.focus;
-  if (view.focus) {
+  note.hidden = !view.focus || view.phase === 'closed';
+  if (!note.hidden) {
     note.replaceChildren(`The facilitator is looking at ${stageName(view.focus)}. `, h('a', { href: `#stage-${view.focus}`, text: 'Go there' }));
   }
+}
+
+function summary(view) {
+  byId('summary').hidden = view.phase !== 'closed';
+  byId('summary-link').href = `/s/${encodeURIComponent(code)}`;
 }
 
 function stopped(code, message) {
@@ -77,12 +82,20 @@ function stopped(code, message) {
   show('stopped');
 }
 
-function boardScreen() {
+// boardScreen runs the live board; justJoined moves focus to its title
+// once drawn, so that a screen reader starts at the top of the new screen.
+function boardScreen(justJoined = false) {
   const session = new Session({ code, store });
   let consent = null;
+  let focusTitle = justJoined;
   const workspace = new Workspace(session, (view, me) => {
     consent.update(view, me);
     focusNote(view);
+    summary(view);
+    if (focusTitle) {
+      focusTitle = false;
+      byId('title').focus();
+    }
   });
   consent = new ConsentRound(
     (stage) => workspace.board.slot(stage),

@@ -15,7 +15,7 @@ export class Picker {
   constructor(parent, on) {
     this.text = h('p', { class: 'picked-text' });
     this.where = h('p', { class: 'hint' });
-    this.stage = h('select', { id: 'pick-stage' }, h('option', { value: '', text: 'Not placed (tray)' }), ...STAGES.map((s) => h('option', { value: s.id, text: s.name })));
+    this.stage = h('select', { id: 'pick-stage' }, h('option', { value: '', text: 'Not placed' }), ...STAGES.map((s) => h('option', { value: s.id, text: s.name })));
     this.level = h('select', { id: 'pick-level' }, ...LEVELS.map((l) => h('option', { value: l.id, text: l.name })));
     this.placeBox = h(
       'div',
@@ -28,10 +28,11 @@ export class Picker {
     this.editBtn = h('button', { type: 'button', text: 'Edit text', onclick: on.edit });
     this.removeBtn = h('button', { type: 'button', class: 'danger', text: 'Delete', onclick: on.remove });
     this.agreeBtn = h('button', { type: 'button', onclick: () => on.agree(this.agreeBtn.dataset.next === 'true') });
+    this.title = h('h2', { id: 'picked-title', tabIndex: -1, text: 'Selected card' });
     this.el = h(
       'section',
       { class: 'picked', 'aria-labelledby': 'picked-title', hidden: true },
-      h('h2', { id: 'picked-title', text: 'Selected card' }),
+      this.title,
       this.text,
       this.where,
       this.placeBox,
@@ -41,6 +42,11 @@ export class Picker {
       this.level.disabled = !this.stage.value;
     });
     parent.append(this.el);
+  }
+
+  /** focus takes keyboard focus to the panel, leaving the page where it is. */
+  focus() {
+    this.title.focus({ preventScroll: true });
   }
 
   /** show presents card (or hides the panel when card is null) as board b allows me. */

@@ -7,6 +7,7 @@ import { cell, votesLeft } from './board.js';
 import { cardEl, paintCard } from './card.js';
 import { h } from './dom.js';
 import { CREDIT, LEVELS, STAGES, levelName, placeName, prompt } from './grid.js';
+import { cardsByRole, voiceLines } from './voices.js';
 
 function countText(n) {
   return n === 1 ? '1 card' : `${n} cards`;
@@ -26,6 +27,7 @@ export class BoardView {
     this.zones = []; // { el, list, count, stage, level }
     this.stageEls = new Map();
     this.slots = new Map();
+    this.voices = new Map(); // stage id -> its "whose voice" line
     this.selected = null;
     this.dragging = null;
     const grid = h('div', { class: 'grid' }, this.#levels(), ...STAGES.map((s) => this.#stage(s)));
@@ -49,8 +51,11 @@ export class BoardView {
     return this.cardEls.get(id);
   }
 
-  /** update shows board b to viewer me, with card selected picked for placing. */
-  update(b, me, selected) {
+  /**
+   * update shows board b to viewer me, with card selected picked for
+   * placing; balance, when known, is the export's whose-voice per stage.
+   */
+  update(b, me, selected, balance) {
     this.selected = selected;
     const ctx = { me, selected, left: votesLeft(b) };
     const seen = new Set();
@@ -77,7 +82,17 @@ export class BoardView {
         this.cardEls.delete(id);
       }
     }
-    for (const [id, el] of this.stageEls) el.classList.toggle('focus', b.focus === id);
+    for (const [id, el] of this.stageEls) el.classList.toggle('focus', b.focus === id && b.phase !== 'closed');
+    const cards = cardsByRole(b);
+    for (const [id, el] of this.voices) {
+      el.hidden = !cards[id]; // an empty stage has no one's voice to show
+      const lines = voiceLines(cards[id], balance?.[id]);
+      const text = lines.join('\n');
+      if (el.dataset.text !== text) {
+        el.dataset.text = text;
+        el.replaceChildren(h('span', { class: 'voice-label', text: 'Whose voice' }), ...lines.map((l) => h('span', { class: 'voice-line', text: l })));
+      }
+    }
     this.root.classList.toggle('placing', !!selected);
   }
 
@@ -93,7 +108,17 @@ export class BoardView {
   #stage(s) {
     const slot = h('div', { class: 'stage-slot' });
     this.slots.set(s.id, slot);
-    const head = h('div', { class: 'stage-head' }, h('h3', { id: `stage-${s.id}-title`, text: s.name }), h('p', { class: 'stage-about', text: s.about }), slot);
+    const voice = h('p', { class: 'stage-voice' });
+    this.voices.set(s.id, voice);
+    const head = h(
+      'div',
+      { class: 'stage-head' },
+      h('h3', { id: `stage-${s.id}-title`, text: s.name }),
+      h('p', { class: 'stage-about', text: s.about }),
+      h('p', { class: 'focus-badge', text: 'Everyone is looking here now' }),
+      voice,
+      slot,
+    );
     const section = h('section', { class: 'stage', id: `stage-${s.id}`, 'aria-labelledby': `stage-${s.id}-title` }, head);
     for (const l of LEVELS) section.append(this.#zone(s.id, l.id, h('p', { class: 'prompt', text: prompt(s.id, l.id) })));
     this.stageEls.set(s.id, section);

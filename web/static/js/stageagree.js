@@ -13,29 +13,33 @@ export class StageAgreement {
       const level = h('select', { id: `agree-${id}` }, h('option', { value: '', text: 'Not agreed yet' }), ...LEVELS.map((l) => h('option', { value: l.id, text: l.name })));
       const note = h('textarea', { id: `note-${id}`, rows: 2, maxLength: 1000 });
       const counts = h('p', { class: 'counts' });
-      const form = h(
-        'form',
-        { class: 'stage-agree', 'aria-label': `Agreement for ${name}` },
+      const fields = h(
+        'div',
+        {},
         h('label', { for: `agree-${id}`, text: 'Agreed level' }),
         level,
         h('label', { for: `note-${id}`, text: 'Note (optional)' }),
         note,
         h('button', { type: 'submit', text: 'Save' }),
-        counts,
       );
+      const form = h('form', { class: 'stage-agree', 'aria-label': `Agreement for ${name}` }, fields, counts);
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         send({ kind: 'stage.agree', stage: id, level: level.value || null, note: note.value.trim() });
       });
       slotOf(id).append(form);
-      this.parts.set(id, { level, note, counts, form });
+      this.parts.set(id, { level, note, counts, form, fields });
     }
   }
 
-  /** update shows what is agreed, without overwriting what the facilitator is typing. */
+  /**
+   * update shows what is agreed, without overwriting what the facilitator
+   * is typing; once the workshop is finished only the record shows.
+   */
   update(b) {
     for (const [stage, p] of this.parts) {
       const st = b.stages[stage];
+      p.fields.hidden = b.phase === 'closed';
       if (!p.form.contains(document.activeElement)) {
         p.level.value = st.agreedLevel ?? '';
         p.note.value = st.note;

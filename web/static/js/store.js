@@ -1,7 +1,7 @@
 // What this browser keeps about one workshop, in localStorage, so that a
 // refreshed or reopened page comes back as the same person with nothing
-// lost. Two records per workshop: the identity (who I am, the ops not yet
-// accepted, my consent answers), written at once on every change; and the
+// lost. Two records per workshop: the identity (who I am and the ops not
+// yet accepted), written at once on every change; and the
 // board at a version with its epoch, written a little later, since the
 // server can always replay what a stale copy lacks.
 
@@ -46,7 +46,7 @@ export class WorkshopStore {
     addEventListener('pagehide', () => this.flush());
   }
 
-  /** identity returns { name, role, token, key, outbox, answers } or null. */
+  /** identity returns { name, role, token, key, you, outbox } or null. */
   identity() {
     return read(this.key);
   }

@@ -14,6 +14,7 @@ import { canAdd } from './rules.js';
 import { showStatus } from './status.js';
 import { Countdown } from './timer.js';
 import { toast } from './toast.js';
+import { cardsByRole, totalText } from './voices.js';
 
 const reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
 
@@ -29,14 +30,6 @@ function moveOp(b, cardId, stage, level, beforeId) {
   return { kind: 'card.move', cardId, stage, level, index };
 }
 
-function voices(b) {
-  const n = { serviceUser: 0, staff: 0, facilitator: 0 };
-  for (const c of b.cards.values()) n[c.byRole] = (n[c.byRole] ?? 0) + 1;
-  const parts = [`${n.serviceUser} from people who use the service`, `${n.staff} from staff`];
-  if (n.facilitator) parts.push(`${n.facilitator} from the facilitator`);
-  return `Cards so far: ${parts.join(', ')}.`;
-}
-
 /**
  * Workspace runs the board screen for a session. onRender(view, me) lets
  * the page draw its own parts after each change.
@@ -47,7 +40,9 @@ export class Workspace {
     this.onRender = onRender;
     this.selected = null;
     this.focusAfter = null; // card to focus once drawn
+    this.focusPicker = false; // give the picked card's panel focus once drawn
     this.shown = {}; // what was last shown of phase, focus and timer, to tell changes
+    this.balance = null; // whose voice from the export, where the page can read it
     this.frame = 0;
     this.announcer = new Announcer(document.body);
     this.countdown = new Countdown(byId('timer'), () => this.announcer.say('Time is up'));
@@ -58,7 +53,6 @@ export class Workspace {
     });
     this.composer = new Composer(byId('composer'), (text, stage, level) => {
       this.send({ kind: 'card.add', card: { id: uuid(), text, stage, level } });
-      this.announcer.say(`Your card was added: ${placeName(stage, level)}`);
     });
     this.picker = new Picker(byId('picker'), {
       move: (stage, level) => this.#move(this.selected, stage, level, null),
@@ -87,6 +81,15 @@ export class Workspace {
     this.session.send(op);
   }
 
+  /**
+   * setBalance gives the board the export's whose-voice counts
+   * ({ stages: { stage: balance }, total }), which include votes by role.
+   */
+  setBalance(balance) {
+    this.balance = balance;
+    this.render();
+  }
+
   /** render redraws the screen on the next frame; many changes cost one redraw. */
   render() {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.#draw());
@@ -106,16 +109,16 @@ export class Workspace {
     const votes = byId('votes-left');
     votes.hidden = me.role === 'facilitator' || view.phase !== 'open';
     votes.textContent = `Votes left: ${votesLeft(view)} of ${view.voteBudget}`;
-    byId('voices').textContent = voices(view);
-    this.countdown.set(view.timerEndsAt);
-    this.composer.setOpen(canAdd(view, me), `You can add ideas again when the board is open. (${phaseName(view.phase)})`);
-    this.board.update(view, me, this.selected);
+    byId('voices').textContent = `Whose voice on the whole board: ${totalText(cardsByRole(view), this.balance?.total)}.`;
+    this.countdown.set(view.phase === 'closed' ? null : view.timerEndsAt);
+    this.composer.setOpen(canAdd(view, me), view.phase === 'closed' ? '' : 'The facilitator has paused the board. You can add ideas again when it opens.');
+    this.board.update(view, me, this.selected, this.balance?.stages);
     this.picker.show(this.selected ? view.cards.get(this.selected) : null, view, me);
     this.onRender(view, me);
-    if (this.focusAfter) {
-      this.board.cardEl(this.focusAfter)?.querySelector('.card-main')?.focus();
-      this.focusAfter = null;
-    }
+    if (this.focusPicker && this.selected) this.picker.focus();
+    else if (this.focusAfter) this.board.cardEl(this.focusAfter)?.querySelector('.card-main')?.focus();
+    this.focusPicker = false;
+    this.focusAfter = null;
   }
 
   // tellChanges says aloud what changed for everyone, and draws eyes to the
@@ -133,9 +136,13 @@ export class Workspace {
     }
   }
 
+  // pick selects a card (or lets it go) and takes focus to the panel that
+  // places it, or back to the card.
   #pick(id) {
+    const was = this.selected;
     this.selected = id === this.selected ? null : id;
-    if (this.selected) this.announcer.say('Card selected. Now choose where it goes.');
+    this.focusPicker = !!this.selected;
+    this.focusAfter = this.selected ? null : was;
     this.render();
   }
 
