@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io/fs"
 	"log/slog"
 	"net/http"
 
@@ -17,6 +16,10 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // routes mounts every route of the contract.
 func routes(cfg config, h *hub.Hub, ws *client.Handler, m *metrics, log *slog.Logger) http.Handler {
+	pages, err := loadAssets(web.FS)
+	if err != nil {
+		panic(err) // the files are embedded in the binary: they are there
+	}
 	a := &api{cfg: cfg, hub: h, log: log, creates: client.NewLimiter(createRate, createBurst)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/workshops", a.create)
@@ -31,27 +34,12 @@ func routes(cfg config, h *hub.Hub, ws *client.Handler, m *metrics, log *slog.Lo
 	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("GET /ws", ws)
 
-	static := http.FileServerFS(web.FS)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", static))
-	mux.HandleFunc("GET /{$}", page("index.html"))
-	mux.HandleFunc("GET /j/{code}", page("join.html"))
-	mux.HandleFunc("GET /f/{id}", page("facilitator.html"))
+	mux.HandleFunc("GET /static/{path...}", pages.files)
+	mux.HandleFunc("GET /{$}", pages.page("index.html"))
+	mux.HandleFunc("GET /j/{code}", pages.page("join.html"))
+	mux.HandleFunc("GET /f/{id}", pages.page("facilitator.html"))
 	mux.HandleFunc("GET /s/{code}", a.summary)
 	return securityHeaders(mux)
-}
-
-// page serves one embedded HTML page.
-func page(name string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		data, err := fs.ReadFile(web.FS, name)
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Write(data)
-	}
 }
 
 // securityHeaders sets the headers every answer carries.
