@@ -33,6 +33,7 @@ func (b *Board) Apply(e Entry) {
 		}
 		c.Votes[e.By] += *op.Delta
 		b.spent[e.By] += *op.Delta
+		b.Voters[e.By] = e.ByRole
 		if c.Votes[e.By] == 0 {
 			delete(c.Votes, e.By)
 		}

@@ -29,6 +29,15 @@ type Card struct {
 	Level string `json:"level,omitempty"`
 }
 
+// votesByRole counts a card's votes by the voters' roles.
+func (b *Board) votesByRole(c *Card) map[Role]int {
+	out := map[Role]int{}
+	for p, n := range c.Votes {
+		out[b.Voters[p]] += n
+	}
+	return out
+}
+
 func (c *Card) voteCount() int {
 	n := 0
 	for _, v := range c.Votes {
@@ -58,6 +67,7 @@ type Board struct {
 	Consent     map[string]map[string]string `json:"consent"` // stage -> participant -> answer
 	Removed     map[string]bool              `json:"removed,omitempty"`
 	UsedIDs     map[string]bool              `json:"usedIds,omitempty"` // ids of deleted cards
+	Voters      map[string]Role              `json:"voters,omitempty"`  // participant id -> role, of everyone who voted
 
 	spent map[string]int // derived: participant id -> votes cast
 }
@@ -92,6 +102,9 @@ func (b *Board) init() {
 	}
 	if b.UsedIDs == nil {
 		b.UsedIDs = map[string]bool{}
+	}
+	if b.Voters == nil {
+		b.Voters = map[string]Role{}
 	}
 	b.spent = map[string]int{}
 	for _, c := range b.Cards {

@@ -259,3 +259,23 @@ func TestBoardConsentCounts(t *testing.T) {
 		t.Errorf("consent: got %s, want %s", gotJSON, wantJSON)
 	}
 }
+
+// TestBoardVotesByRole: a card's view says whose votes it has, by role.
+func TestBoardVotesByRole(t *testing.T) {
+	b := newFixture(t)
+	mustPlay(t, b, userA, voteOp(cardStaff, 1))
+	mustPlay(t, b, otherA, voteOp(cardStaff, 1))
+	mustPlay(t, b, staffA, voteOp(cardStaff, 1))
+	mustPlay(t, b, otherA, voteOp(cardStaff, -1))
+	got := b.CardView(facA.viewer(), b.Cards[cardStaff]).VotesByRole
+	if got[RoleServiceUser] != 1 || got[RoleStaff] != 1 || len(got) != 2 {
+		t.Fatalf("votes by role: got %v, want 1 from service users and 1 from staff", got)
+	}
+	again, err := UnmarshalBoard(marshalBoard(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(again.CardView(facA.viewer(), again.Cards[cardStaff]).VotesByRole) != fmt.Sprint(got) {
+		t.Fatal("votes by role lost in a snapshot")
+	}
+}

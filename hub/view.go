@@ -19,8 +19,10 @@ type CardView struct {
 	ByRole  Role    `json:"byRole"`
 	Votes   int     `json:"votes"`
 	MyVotes int     `json:"myVotes"`
-	Agreed  bool    `json:"agreed"`
-	Hidden  bool    `json:"hidden"`
+	// VotesByRole is whose votes the card has, by the voters' roles.
+	VotesByRole map[Role]int `json:"votesByRole"`
+	Agreed      bool         `json:"agreed"`
+	Hidden      bool         `json:"hidden"`
 }
 
 // StageView is one stage's agreement.
@@ -67,6 +69,7 @@ func (b *Board) CardView(viewer Viewer, c *Card) CardView {
 	v := CardView{
 		ID: c.ID, Stage: strPtr(c.Stage), Level: strPtr(c.Level), Index: b.indexIn(c),
 		By: c.By, ByRole: c.ByRole, Votes: c.voteCount(), MyVotes: c.Votes[viewer.ID], Agreed: c.Agreed,
+		VotesByRole: b.votesByRole(c),
 	}
 	if b.CanSee(viewer, c) {
 		text := c.Text

@@ -49,6 +49,7 @@ export function fromView(view, v) {
     const { index, ...card } = c; // a card's index is its place in its cell list
     card.stage ??= null;
     card.level ??= null;
+    card.votesByRole = { ...card.votesByRole };
     b.cards.set(card.id, card);
     cell(b, card.stage, card.level).push(card.id);
   }
@@ -129,7 +130,7 @@ const appliers = {
   'card.add'(b, op, f) {
     const c = op.card;
     if (b.cards.has(c.id)) return;
-    const card = { id: c.id, by: f.by, byRole: f.byRole, votes: 0, myVotes: 0, agreed: false, hidden: !!c.hidden };
+    const card = { id: c.id, by: f.by, byRole: f.byRole, votes: 0, myVotes: 0, votesByRole: {}, agreed: false, hidden: !!c.hidden };
     if (!c.hidden) card.text = c.text;
     b.cards.set(card.id, card);
     putIn(b, card, c.stage, c.level);
@@ -155,6 +156,7 @@ const appliers = {
     const card = b.cards.get(op.cardId);
     if (!card) return;
     card.votes += op.delta;
+    card.votesByRole[f.byRole] = (card.votesByRole[f.byRole] ?? 0) + op.delta;
     if (f.by === viewer.id) card.myVotes += op.delta;
   },
   'card.agree'(b, op) {

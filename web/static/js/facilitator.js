@@ -64,29 +64,6 @@ async function copyLink(key) {
   }
 }
 
-// BALANCE_DELAY gathers a burst of votes into one read of the record.
-const BALANCE_DELAY = 800;
-// VOTE_KINDS are the ops that can change who has voted.
-const VOTE_KINDS = new Set(['card.vote', 'card.delete', 'participant.remove']);
-
-// followBalance keeps the board's whose-voice counts, votes by role
-// included, from the export, read again a moment after votes change.
-function followBalance(session, workspace, key) {
-  let timer = 0;
-  const read = async () => {
-    timer = 0;
-    try {
-      const x = await call('GET', `/api/workshops/${encodeURIComponent(id)}/export?format=json`, { token: key });
-      workspace.setBalance({ stages: x.balance, total: x.balanceTotal });
-    } catch {
-      // the counts of cards still show; votes by role wait for the next change
-    }
-  };
-  session.addEventListener('board', ({ detail: { frames, fresh } }) => {
-    if (!timer && (fresh || frames.some((f) => VOTE_KINDS.has(f.op.kind)))) timer = setTimeout(read, BALANCE_DELAY);
-  });
-}
-
 function start(workshop, key) {
   joinBox(workshop.code);
   const session = new Session({ code: id, key, store });
@@ -106,7 +83,6 @@ function start(workshop, key) {
     session.leave();
     stopped('The workshop was deleted. Nothing of it is kept.');
   });
-  followBalance(session, workspace, key);
   session.addEventListener('stop', (e) => stopped(e.detail.message));
   byId('copy-link').addEventListener('click', () => copyLink(key));
   const boardOnly = byId('board-only');

@@ -7,7 +7,7 @@ import { cell, votesLeft } from './board.js';
 import { cardEl, paintCard } from './card.js';
 import { h } from './dom.js';
 import { CREDIT, LEVELS, STAGES, levelName, placeName, prompt } from './grid.js';
-import { cardsByRole, voiceLines } from './voices.js';
+import { tally, voiceLines } from './voices.js';
 
 function countText(n) {
   return n === 1 ? '1 card' : `${n} cards`;
@@ -53,9 +53,9 @@ export class BoardView {
 
   /**
    * update shows board b to viewer me, with card selected picked for
-   * placing; balance, when known, is the export's whose-voice per stage.
+   * placing.
    */
-  update(b, me, selected, balance) {
+  update(b, me, selected) {
     this.selected = selected;
     const ctx = { me, selected, left: votesLeft(b) };
     const seen = new Set();
@@ -83,10 +83,10 @@ export class BoardView {
       }
     }
     for (const [id, el] of this.stageEls) el.classList.toggle('focus', b.focus === id && b.phase !== 'closed');
-    const cards = cardsByRole(b);
+    const voices = tally(b);
     for (const [id, el] of this.voices) {
-      el.hidden = !cards[id]; // an empty stage has no one's voice to show
-      const lines = voiceLines(cards[id], balance?.[id]);
+      el.hidden = !voices[id]; // an empty stage has no one's voice to show
+      const lines = voiceLines(voices[id]);
       const text = lines.join('\n');
       if (el.dataset.text !== text) {
         el.dataset.text = text;

@@ -14,7 +14,7 @@ import { canAdd } from './rules.js';
 import { showStatus } from './status.js';
 import { Countdown } from './timer.js';
 import { toast } from './toast.js';
-import { cardsByRole, totalText } from './voices.js';
+import { tally, totalText } from './voices.js';
 
 const reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
 
@@ -42,7 +42,6 @@ export class Workspace {
     this.focusAfter = null; // card to focus once drawn
     this.focusPicker = false; // give the picked card's panel focus once drawn
     this.shown = {}; // what was last shown of phase, focus and timer, to tell changes
-    this.balance = null; // whose voice from the export, where the page can read it
     this.frame = 0;
     this.announcer = new Announcer(document.body);
     this.countdown = new Countdown(byId('timer'), () => this.announcer.say('Time is up'));
@@ -81,15 +80,6 @@ export class Workspace {
     this.session.send(op);
   }
 
-  /**
-   * setBalance gives the board the export's whose-voice counts
-   * ({ stages: { stage: balance }, total }), which include votes by role.
-   */
-  setBalance(balance) {
-    this.balance = balance;
-    this.render();
-  }
-
   /** render redraws the screen on the next frame; many changes cost one redraw. */
   render() {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.#draw());
@@ -109,10 +99,10 @@ export class Workspace {
     const votes = byId('votes-left');
     votes.hidden = me.role === 'facilitator' || view.phase !== 'open';
     votes.textContent = `Votes left: ${votesLeft(view)} of ${view.voteBudget}`;
-    byId('voices').textContent = `Whose voice on the whole board: ${totalText(cardsByRole(view), this.balance?.total)}.`;
+    byId('voices').textContent = `Whose voice on the whole board: ${totalText(tally(view))}.`;
     this.countdown.set(view.phase === 'closed' ? null : view.timerEndsAt);
     this.composer.setOpen(canAdd(view, me), view.phase === 'closed' ? '' : 'The facilitator has paused the board. You can add ideas again when it opens.');
-    this.board.update(view, me, this.selected, this.balance?.stages);
+    this.board.update(view, me, this.selected);
     this.picker.show(this.selected ? view.cards.get(this.selected) : null, view, me);
     this.onRender(view, me);
     if (this.focusPicker && this.selected) this.picker.focus();
