@@ -21,6 +21,9 @@ const (
 	joinWait = 10 * time.Second
 	// maxFrame is the largest text frame read; larger closes with 1009.
 	maxFrame = 16 << 10
+	// writerIdle is how long a connection's writer waits for something to
+	// write before it ends; the next frame starts another.
+	writerIdle = 5 * time.Second
 	// sendQueue is how many frames wait for a slow phone before it is
 	// dropped (it reconnects and resumes).
 	sendQueue = 512
@@ -32,15 +35,27 @@ const (
 	opBurst = 60
 )
 
-// Conn is one WebSocket connection. Its reader runs in the HTTP handler's
-// goroutine and its writer in one of its own; only the writer writes.
+// Conn is one WebSocket connection. Its reader runs in a goroutine of its
+// own. Its writer is started when there is something to write and ends
+// when it has had nothing to write for writerIdle, so that an idle phone
+// holds neither a writer nor a queue. There is at most one writer at a
+// time, and only the writer writes.
 type Conn struct {
 	// set at construction
-	ws      *websocket.Conn
-	log     *slog.Logger
-	send    chan []byte   // frames from the room
-	answers chan []byte   // nacks from the reader, for frames the room never saw
-	quit    chan struct{} // closed by Close: the writer ends
+	ws     *websocket.Conn
+	out    *batchConn // ws's connection when Handler upgraded it: gathers writes
+	log    *slog.Logger
+	wake   chan struct{} // capacity 1: something was queued for the writer
+	quit   chan struct{} // closed by Close: the writer says goodbye
+	closed chan struct{} // closed by the writer that closed the socket
+
+	mu      sync.Mutex  // guards the fields below
+	send    chan []byte // frames from the room; made by Send, dropped by a writer that idles out
+	answers chan []byte // nacks from the reader, for frames the room never saw; made by refuse
+	pinger  *time.Timer // asks for a ping every pingPeriod; set by serve, nil once closed
+	pingDue bool        // the writer should ping
+	serving bool        // serve has started: writers may run
+	writing bool        // a writer runs
 
 	closeOnce sync.Once
 	last      []byte // the frame to write before closing; set once by Close
@@ -49,22 +64,76 @@ type Conn struct {
 var _ hub.Member = (*Conn)(nil)
 
 func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
-	return &Conn{ws: ws, log: log, send: make(chan []byte, sendQueue), answers: make(chan []byte, answerQueue), quit: make(chan struct{})}
+	c := &Conn{ws: ws, log: log, wake: make(chan struct{}, 1), quit: make(chan struct{}), closed: make(chan struct{})}
+	if ws != nil {
+		c.out, _ = ws.NetConn().(*batchConn)
+	}
+	return c
 }
 
 // Send implements hub.Member: it queues a frame without waiting.
 func (c *Conn) Send(frame []byte) bool {
+	c.mu.Lock()
 	select {
 	case <-c.quit:
+		c.mu.Unlock()
 		return false
 	default:
+	}
+	if c.send == nil {
+		c.send = make(chan []byte, sendQueue)
 	}
 	select {
 	case c.send <- frame:
-		return true
 	default:
+		c.mu.Unlock()
 		return false
 	}
+	start := c.startWriter()
+	c.mu.Unlock()
+	c.wakeWriter(start)
+	return true
+}
+
+// kick makes sure a writer sees what was just queued: it wakes the
+// writer, or starts one.
+func (c *Conn) kick() {
+	c.mu.Lock()
+	start := c.startWriter()
+	c.mu.Unlock()
+	c.wakeWriter(start)
+}
+
+// startWriter says whether a writer must be started, and counts it as
+// running. c.mu must be held.
+func (c *Conn) startWriter() bool {
+	start := c.serving && !c.writing
+	c.writing = c.writing || start
+	return start
+}
+
+func (c *Conn) wakeWriter(start bool) {
+	if start {
+		go c.writeLoop()
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// ping asks the writer for a ping, every pingPeriod until the end.
+func (c *Conn) ping() {
+	c.mu.Lock()
+	if c.pinger == nil {
+		c.mu.Unlock()
+		return
+	}
+	c.pingDue = true
+	c.pinger.Reset(pingPeriod)
+	c.mu.Unlock()
+	c.kick()
 }
 
 // Close implements hub.Member: the writer sends what is queued, then frame
@@ -73,20 +142,20 @@ func (c *Conn) Close(frame []byte) {
 	c.closeOnce.Do(func() {
 		c.last = frame
 		close(c.quit)
+		c.kick()
 	})
 }
 
-// serve runs the connection: the writer in a goroutine, the reader here,
-// until either ends; it returns when both have.
+// serve runs the connection: the reader here, writers when needed, until
+// either ends; it returns when the socket is closed and no writer runs.
 func (c *Conn) serve(ctx context.Context, h *hub.Hub) {
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop()
-	}()
+	c.mu.Lock()
+	c.serving = true
+	c.pinger = time.AfterFunc(pingPeriod, c.ping)
+	c.mu.Unlock()
 	c.readLoop(ctx, h)
 	c.Close(nil)
-	<-writerDone
+	<-c.closed
 }
 
 // readLoop reads join, then ops, until the connection fails or closes.
@@ -130,8 +199,15 @@ func (c *Conn) readLoop(ctx context.Context, h *hub.Hub) {
 // the answers queue is full: a flooding client is slowed to the pace its
 // answers are written at, and the room's queue stays the room's.
 func (c *Conn) refuse(id, code, message string) {
+	c.mu.Lock()
+	if c.answers == nil {
+		c.answers = make(chan []byte, answerQueue)
+	}
+	answers := c.answers
+	c.mu.Unlock()
 	select {
-	case c.answers <- hub.NackFrame(id, &hub.Error{Code: code, Message: message}):
+	case answers <- hub.NackFrame(id, &hub.Error{Code: code, Message: message}):
+		c.kick()
 	case <-c.quit:
 	}
 }
@@ -176,63 +252,114 @@ func (c *Conn) read() ([]byte, bool) {
 	}
 }
 
-// writeLoop writes queued frames and pings until Close or a write fails.
+// writeLoop writes what is queued, gathering it into as few system calls
+// as it fits in, until it has had nothing to write for writerIdle; or
+// until Close, when it says goodbye, or a write fails: then it closes the
+// socket.
 func (c *Conn) writeLoop() {
-	ping := time.NewTicker(pingPeriod)
-	defer func() {
-		ping.Stop()
-		c.ws.Close()
-	}()
+	idle := time.NewTimer(writerIdle)
+	defer idle.Stop()
+	var frames [][]byte
+	var ping bool
 	for {
+		frames, ping = c.take(frames[:0])
+		if len(frames) > 0 || ping {
+			if !c.writeAll(time.Now().Add(writeWait), frames, ping) {
+				c.Close(nil)
+				c.finish(false)
+				return
+			}
+			clear(frames)
+			idle.Reset(writerIdle)
+			continue
+		}
 		select {
-		case frame := <-c.send:
-			if !c.write(websocket.TextMessage, frame) {
-				c.Close(nil)
-				return
-			}
-		case frame := <-c.answers:
-			if !c.write(websocket.TextMessage, frame) {
-				c.Close(nil)
-				return
-			}
-		case <-ping.C:
-			if !c.write(websocket.PingMessage, nil) {
-				c.Close(nil)
-				return
-			}
+		case <-c.wake:
 		case <-c.quit:
-			c.flush()
+			c.finish(true)
 			return
+		case <-idle.C:
+			if c.idleOut() {
+				return
+			}
 		}
 	}
+}
+
+// take appends to batch what is queued, without waiting, and says whether
+// a ping is due.
+func (c *Conn) take(batch [][]byte) ([][]byte, bool) {
+	c.mu.Lock()
+	send, answers, ping := c.send, c.answers, c.pingDue
+	c.pingDue = false
+	c.mu.Unlock()
+	for len(batch) < sendQueue+answerQueue {
+		select {
+		case frame := <-send:
+			batch = append(batch, frame)
+		case frame := <-answers:
+			batch = append(batch, frame)
+		default:
+			return batch, ping
+		}
+	}
+	return batch, ping
+}
+
+// idleOut ends the writer if nothing is queued, and drops the empty queue.
+func (c *Conn) idleOut() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.send) > 0 || len(c.answers) > 0 || c.pingDue {
+		return false
+	}
+	c.send, c.writing = nil, false
+	return true
+}
+
+// writeAll writes frames, then a ping if asked, all by deadline.
+func (c *Conn) writeAll(deadline time.Time, frames [][]byte, ping bool) bool {
+	c.out.hold()
+	for _, frame := range frames {
+		if !c.writeBy(deadline, websocket.TextMessage, frame) {
+			c.out.release()
+			return false
+		}
+	}
+	if ping && !c.writeBy(deadline, websocket.PingMessage, nil) {
+		c.out.release()
+		return false
+	}
+	return c.out.release() == nil
+}
+
+// finish says goodbye if asked, then closes the socket and stops pinging.
+func (c *Conn) finish(goodbye bool) {
+	if goodbye {
+		c.flush()
+	}
+	c.mu.Lock()
+	if c.pinger != nil {
+		c.pinger.Stop()
+		c.pinger = nil
+	}
+	c.mu.Unlock()
+	c.ws.Close()
+	close(c.closed)
 }
 
 // flush writes what is still queued and the last frame, then says goodbye,
 // all within one writeWait: a phone that reads slowly cannot stretch it.
 func (c *Conn) flush() {
 	deadline := time.Now().Add(writeWait)
-	for {
-		var frame []byte
-		select {
-		case frame = <-c.send:
-		case frame = <-c.answers:
-		default:
-		}
-		if frame == nil {
-			break
-		}
-		if !c.writeBy(deadline, websocket.TextMessage, frame) {
-			return
-		}
+	frames, _ := c.take(nil)
+	if !c.writeAll(deadline, frames, false) {
+		return
 	}
 	if c.last != nil && !c.writeBy(deadline, websocket.TextMessage, c.last) {
 		return
 	}
 	c.writeBy(deadline, websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
-}
-
-func (c *Conn) write(kind int, data []byte) bool {
-	return c.writeBy(time.Now().Add(writeWait), kind, data)
 }
 
 func (c *Conn) writeBy(deadline time.Time, kind int, data []byte) bool {

@@ -16,6 +16,15 @@ import (
 	"github.com/withboard/withboard/hub"
 )
 
+// Socket buffers. Ops are small: a larger frame is read past the buffer.
+// Writers borrow a buffer only while they write a frame.
+const (
+	readBuffer  = 512
+	writeBuffer = 4096
+)
+
+var writeBuffers = &sync.Pool{}
+
 // Config is what the WebSocket endpoint needs to know.
 type Config struct {
 	// PublicHost is the host of the server's public URL, if it has one; an
@@ -44,7 +53,10 @@ type Handler struct {
 // NewHandler returns the endpoint for h's rooms.
 func NewHandler(h *hub.Hub, cfg Config, log *slog.Logger) *Handler {
 	x := &Handler{hub: h, cfg: cfg, log: log}
-	x.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: x.sameOrigin, Error: refuseUpgrade}
+	x.upgrader = websocket.Upgrader{
+		ReadBufferSize: readBuffer, WriteBufferSize: writeBuffer, WriteBufferPool: writeBuffers,
+		CheckOrigin: x.sameOrigin, Error: refuseUpgrade,
+	}
 	return x
 }
 
@@ -110,16 +122,22 @@ func (x *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"error":{"code":"rateLimited","message":"Too many people are joining from this network at once. Try again in a few seconds."}}`))
 		return
 	}
-	ws, err := x.upgrader.Upgrade(w, r, nil)
+	ws, err := x.upgrader.Upgrade(&batchingHijack{ResponseWriter: w}, r, nil)
 	if err != nil {
 		return // the upgrader has answered (403 for a foreign origin)
 	}
 	x.live.Add(1)
 	x.conns.Add(1)
-	defer func() {
-		x.conns.Add(-1)
-		x.live.Done()
-	}()
 	c := newConn(ws, x.log.With("conn", uuid.NewString()))
-	c.serve(r.Context(), x.hub)
+	// The connection is served by goroutines of its own and this handler
+	// returns, so that net/http lets go of the request and its buffers: an
+	// idle phone keeps only what it needs. (The request's context ends
+	// with the handler, so the connection does not take it along.)
+	go func() {
+		defer func() {
+			x.conns.Add(-1)
+			x.live.Done()
+		}()
+		c.serve(context.Background(), x.hub)
+	}()
 }
