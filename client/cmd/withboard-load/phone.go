@@ -158,6 +158,7 @@ func (p *phone) join(ctx context.Context) (time.Duration, error) {
 	}
 	for {
 		_, data, err := ws.ReadMessage()
+		took := time.Since(start) // before decoding: a big board takes a while
 		if err != nil {
 			ws.Close()
 			return 0, fmt.Errorf("read welcome: %w", err)
@@ -182,7 +183,6 @@ func (p *phone) join(ctx context.Context) (time.Duration, error) {
 		}
 		switch f.T {
 		case "welcome":
-			took := time.Since(start)
 			p.me, p.lastV, p.budget = f.You.ID, f.V, 3
 			if f.Board != nil {
 				p.budget = f.Board.VoteBudget
