@@ -321,11 +321,13 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 		}
 		s := newStats()
 		usage := watch(cfg.pids)
+		metricsBefore := scrape(cfg.urls)
 		current.Store(s)
 		sleep(ctx, cfg.duration)
 		elapsed := time.Since(s.start)
 		current.Store(newStats())
 		used := finish(usage, elapsed)
+		server := serverReport(metricsBefore, scrape(cfg.urls))
 		perSec := float64(s.deliveries.Load()) / elapsed.Seconds()
 		p99 := s.latency.quantile(0.99)
 		held := p99 <= cfg.slo && s.errorCount() == 0
@@ -334,6 +336,9 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 		}
 		if !ramp {
 			s.report(out, elapsed, len(phones), used)
+			if server != "" {
+				fmt.Fprintf(out, "server says  %s\n", server)
+			}
 			break
 		}
 		var cpu []string
@@ -342,6 +347,9 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 		}
 		fmt.Fprintf(out, "%10.0f %10.0f %12.0f %9s %9s %9s %9s  %s; %s\n", rate, float64(s.acked.Load())/elapsed.Seconds(), perSec,
 			ms(s.latency.quantile(0.5)), ms(s.latency.quantile(0.9)), ms(p99), ms(s.latency.maxDur()), s.errorList(), strings.Join(cpu, ", "))
+		if server != "" {
+			fmt.Fprintf(out, "%10s %s\n", "", server)
+		}
 		if float64(s.acked.Load()) < 0.9*rate*elapsed.Seconds() || s.errorCount() > 0 || ctx.Err() != nil {
 			break // saturated: the server no longer keeps up with the rate
 		}
