@@ -18,10 +18,6 @@ const (
 	// keepLog is how many entries before the newest snapshot stay in the
 	// log, so that a client that was away for a while can still replay.
 	keepLog = 1000
-	// batchDelay is how long an append waits for others to share its
-	// fsync. Each room appends one op at a time, so this is paid on every
-	// op: short, but long enough to gather the appends of busy rooms.
-	batchDelay = 2 * time.Millisecond
 )
 
 // Bucket and key names of the embedded store. Each room has a bucket of its
@@ -43,10 +39,12 @@ var (
 )
 
 // EmbeddedStore keeps everything in one bbolt file on local disk. Every
-// write is fsynced before it returns, and concurrent appends share one
-// fsync, so an acknowledged op survives kill -9. It serves one process.
+// write is fsynced before it returns, and concurrent writes share one
+// fsync (see committer), so an acknowledged op survives kill -9. It serves
+// one process.
 type EmbeddedStore struct {
-	db *bolt.DB
+	db      *bolt.DB
+	commits *committer
 
 	mu     sync.Mutex // guards subs, next and online
 	subs   map[string]map[int]subscriber
@@ -71,11 +69,10 @@ func OpenEmbedded(dir string) (*EmbeddedStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, "withboard.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	db, err := bolt.Open(filepath.Join(dir, "withboard.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", dir, err)
 	}
-	db.MaxBatchDelay = batchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bWorkshops, bCodes, bRooms, bExpiry} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -88,7 +85,7 @@ func OpenEmbedded(dir string) (*EmbeddedStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare store: %w", err)
 	}
-	return &EmbeddedStore{db: db, subs: map[string]map[int]subscriber{}, online: map[string]map[string]onlineRecord{}}, nil
+	return &EmbeddedStore{db: db, commits: newCommitter(db), subs: map[string]map[int]subscriber{}, online: map[string]map[string]onlineRecord{}}, nil
 }
 
 func u64(v int64) []byte {
@@ -194,7 +191,7 @@ func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
 
 // Touch implements Store.
 func (s *EmbeddedStore) Touch(_ context.Context, id string, ttl time.Duration) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	return s.commits.do(func(tx *bolt.Tx) error {
 		if tx.Bucket(bWorkshops).Get([]byte(id)) == nil {
 			return ErrNotFound
 		}
@@ -222,7 +219,7 @@ func (s *EmbeddedStore) PutParticipant(_ context.Context, workshopID string, p P
 	if err != nil {
 		return err
 	}
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	return s.commits.do(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
 		if err != nil {
 			return err
@@ -252,10 +249,10 @@ func (s *EmbeddedStore) Participants(_ context.Context, workshopID string) ([]Pa
 }
 
 // Append implements Store. Concurrent appends (to any rooms) are committed
-// together with one fsync.
+// together, sharing one fsync.
 func (s *EmbeddedStore) Append(_ context.Context, workshopID string, expected int64, e Entry) (int64, error) {
 	var v int64
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.commits.do(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
 		if err != nil {
 			return err
@@ -367,7 +364,7 @@ func (s *EmbeddedStore) Snapshot(_ context.Context, workshopID string) (Snapshot
 // PutSnapshot implements Store; it trims the log to keepLog entries before
 // the snapshot.
 func (s *EmbeddedStore) PutSnapshot(_ context.Context, workshopID string, snap Snapshot) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.commits.do(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
 		if err != nil {
 			return err
@@ -469,4 +466,7 @@ func (s *EmbeddedStore) Ping(context.Context) error {
 }
 
 // Close implements Store.
-func (s *EmbeddedStore) Close() error { return s.db.Close() }
+func (s *EmbeddedStore) Close() error {
+	s.commits.close()
+	return s.db.Close()
+}
