@@ -27,6 +27,7 @@ type config struct {
 	shutdownTimeout time.Duration
 	trustProxy      bool
 	retention       time.Duration
+	debugAddr       string
 }
 
 // parseConfig reads flags from args, defaulting each to its environment
@@ -51,6 +52,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.createToken, "create-token", env("CREATE_TOKEN", ""), "if set, creating a workshop needs this bearer token (env CREATE_TOKEN)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", env("TRUST_PROXY", "") == "true",
 		"take the client's address from the last X-Forwarded-For entry, as a proxy in front sets it (env TRUST_PROXY=true)")
+	fs.StringVar(&c.debugAddr, "debug-addr", env("DEBUG_ADDR", ""),
+		"if set, serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (env DEBUG_ADDR)")
 	roomIdle := env("ROOM_IDLE", "30s")
 	retention := env("RETENTION", hub.DefaultRetention.String())
 	fs.StringVar(&retention, "retention", retention, "how long a workshop is kept after its last activity (env RETENTION)")

@@ -58,6 +58,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}, log)
 	m.watch(h, ws)
 
+	if cfg.debugAddr != "" {
+		stopDebug, err := serveDebug(cfg.debugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
