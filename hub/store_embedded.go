@@ -45,6 +45,7 @@ var (
 type EmbeddedStore struct {
 	db      *bolt.DB
 	commits *committer
+	wal     *wal
 
 	mu     sync.Mutex // guards subs, next and online
 	subs   map[string]map[int]subscriber
@@ -85,7 +86,13 @@ func OpenEmbedded(dir string) (*EmbeddedStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare store: %w", err)
 	}
-	return &EmbeddedStore{db: db, commits: newCommitter(db), subs: map[string]map[int]subscriber{}, online: map[string]map[string]onlineRecord{}}, nil
+	s := &EmbeddedStore{db: db, commits: newCommitter(db), subs: map[string]map[int]subscriber{}, online: map[string]map[string]onlineRecord{}}
+	if err := s.openWAL(filepath.Join(dir, walDirName)); err != nil {
+		s.commits.close()
+		db.Close()
+		return nil, fmt.Errorf("open store in %s: %w", dir, err)
+	}
+	return s, nil
 }
 
 func u64(v int64) []byte {
@@ -186,6 +193,9 @@ func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.online, w.ID)
 	s.mu.Unlock()
+	s.wal.mu.Lock()
+	delete(s.wal.pending, w.ID)
+	s.wal.mu.Unlock()
 	return nil
 }
 
@@ -248,38 +258,10 @@ func (s *EmbeddedStore) Participants(_ context.Context, workshopID string) ([]Pa
 	return out, err
 }
 
-// Append implements Store. Concurrent appends (to any rooms) are committed
-// together, sharing one fsync.
+// Append implements Store. The entry is durable in the write-ahead log
+// when it returns; concurrent appends (to any rooms) share one fsync.
 func (s *EmbeddedStore) Append(_ context.Context, workshopID string, expected int64, e Entry) (int64, error) {
-	var v int64
-	err := s.commits.do(func(tx *bolt.Tx) error {
-		r, err := room(tx, workshopID)
-		if err != nil {
-			return err
-		}
-		if old := r.Bucket(bOps).Get([]byte(e.ID)); old != nil {
-			v = i64(old)
-			return ErrDuplicate
-		}
-		meta := r.Bucket(bMeta)
-		if top := i64(meta.Get(kTop)); top != expected || (e.Epoch != "" && e.Epoch != string(meta.Get(kEpoch))) {
-			v = top
-			return ErrConflict
-		}
-		v = expected + 1
-		e.V = v
-		data, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if err := r.Bucket(bLog).Put(u64(v), data); err != nil {
-			return err
-		}
-		if err := r.Bucket(bOps).Put([]byte(e.ID), u64(v)); err != nil {
-			return err
-		}
-		return meta.Put(kTop, u64(v))
-	})
+	v, err := s.appendWAL(workshopID, expected, e)
 	if err != nil {
 		return v, err
 	}
@@ -290,6 +272,13 @@ func (s *EmbeddedStore) Append(_ context.Context, workshopID string, expected in
 
 // Head implements Store.
 func (s *EmbeddedStore) Head(_ context.Context, workshopID string) (Head, error) {
+	s.wal.mu.Lock()
+	if p := s.wal.pending[workshopID]; p != nil {
+		h := Head{V: p.durableTop(), Epoch: p.epoch}
+		s.wal.mu.Unlock()
+		return h, nil
+	}
+	s.wal.mu.Unlock()
 	var h Head
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
@@ -303,8 +292,16 @@ func (s *EmbeddedStore) Head(_ context.Context, workshopID string) (Head, error)
 	return h, err
 }
 
-// Entries implements Store.
+// Entries implements Store. It reads the pending entries before bbolt: a
+// checkpoint only moves entries from the one to the other, so none can be
+// missed.
 func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int64) ([]Entry, error) {
+	var pending []Entry
+	s.wal.mu.Lock()
+	if p := s.wal.pending[workshopID]; p != nil {
+		pending = p.durable(after)
+	}
+	s.wal.mu.Unlock()
 	var out []Entry
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
@@ -324,11 +321,36 @@ func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int6
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	last := after
+	if len(out) > 0 {
+		last = out[len(out)-1].V
+	}
+	for _, e := range pending {
+		if e.V > last {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // OpVersion implements Store.
 func (s *EmbeddedStore) OpVersion(_ context.Context, workshopID, opID string) (int64, error) {
+	s.wal.mu.Lock()
+	if p := s.wal.pending[workshopID]; p != nil {
+		if v, ok := p.ops[opID]; ok && p.entries[v-p.entries[0].e.V].g.ok {
+			s.wal.mu.Unlock()
+			return v, nil
+		}
+	}
+	s.wal.mu.Unlock()
+	return s.storedOpVersion(workshopID, opID)
+}
+
+// storedOpVersion looks an op id up in bbolt.
+func (s *EmbeddedStore) storedOpVersion(workshopID, opID string) (int64, error) {
 	var v int64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
@@ -462,11 +484,21 @@ func (s *EmbeddedStore) Online(_ context.Context, workshopID string) (map[string
 
 // Ping implements Store.
 func (s *EmbeddedStore) Ping(context.Context) error {
+	s.wal.mu.Lock()
+	failed, err := s.wal.failed, s.wal.err
+	s.wal.mu.Unlock()
+	if failed {
+		return err
+	}
 	return s.db.View(func(*bolt.Tx) error { return nil })
 }
 
 // Close implements Store.
 func (s *EmbeddedStore) Close() error {
+	err := s.closeWAL(true)
 	s.commits.close()
-	return s.db.Close()
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
