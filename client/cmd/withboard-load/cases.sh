@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs the six load cases of the README's "Load testing and benchmarks"
+# section, one after another, each against freshly started servers, and
+# prints what the load command reports. Run it from the repository root
+# on an otherwise quiet machine:
+#
+#	client/cmd/withboard-load/cases.sh          # all six
+#	client/cmd/withboard-load/cases.sh 1 4      # some of them
+#
+# Case 2 needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0).
+set -euo pipefail
+
+redis=${REDIS_URL:-redis://127.0.0.1:6379/0}
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(1 2 3 4 5 6)
+
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/withboard" ./server
+go build -o "$work/withboard-load" ./client/cmd/withboard-load
+
+pids=()
+# start PORT [server flags...]: starts an instance and waits until it listens.
+start() {
+	local port=$1
+	shift
+	"$work/withboard" -addr "127.0.0.1:$port" "$@" >"$work/server-$port.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		grep -q "listening on" "$work/server-$port.log" && return
+		sleep 0.1
+	done
+	echo "server on port $port did not start:" >&2
+	cat "$work/server-$port.log" >&2
+	exit 1
+}
+stop() {
+	kill "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+	pids=()
+}
+load() { "$work/withboard-load" "$@"; }
+pidlist() { local IFS=,; echo "${pids[*]}"; }
+
+for c in "${cases[@]}"; do
+	case $c in
+	1)
+		echo "## 1. embedded, 1 instance: 200 workshops x 25 phones, one op per phone every 5 s"
+		start 9101 -data "$work/data1"
+		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -workshops 200 -phones 25 -every 5s -warmup 10s -duration 60s
+		;;
+	2)
+		echo "## 2. Redis, 2 instances: the same load"
+		start 9101 -redis "$redis"
+		start 9102 -redis "$redis"
+		load -url http://127.0.0.1:9101,http://127.0.0.1:9102 -pid "$(pidlist)" -workshops 200 -phones 25 -every 5s -warmup 10s -duration 60s
+		;;
+	3)
+		echo "## 3. embedded: one workshop of 1,000 phones, 20 ops/s"
+		start 9101 -data "$work/data3"
+		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -workshops 1 -phones 1000 -every 50s -warmup 10s -duration 60s
+		;;
+	4)
+		echo "## 4. embedded: saturation, beside the bare gorilla/websocket loop"
+		start 9101 -data "$work/data4"
+		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -baseline -workshops 200 -phones 25 \
+			-rates 1000,1500,2000,2500,3000,3500,4000,5000,6000 -warmup 10s -duration 20s -slo 100ms
+		;;
+	5)
+		echo "## 5. embedded: 10,000 idle connections"
+		start 9101 -data "$work/data5"
+		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -idle -workshops 400 -phones 25 -duration 60s
+		;;
+	6)
+		echo "## 6. embedded: joins to a 500-card board"
+		start 9101 -data "$work/data6"
+		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -workshops 1 -phones 25 -cards 500 -every 5s -warmup 2s -duration 10s -join-probe 50
+		;;
+	*)
+		echo "unknown case $c (want 1 to 6)" >&2
+		exit 2
+		;;
+	esac
+	stop
+	echo
+done
