@@ -45,8 +45,13 @@ func (r *Room) handleOp(s *Session, id string, op Op) {
 			r.send(s, AckFrame(id, v))
 			return
 		case errors.Is(err, ErrConflict):
-			time.Sleep(rand.N(conflictBackoff * time.Duration(min(attempt, 10)+1)))
-			r.catchUp()
+			// Another instance appended first. Read what it appended and
+			// check the op again at once; back off only if that keeps
+			// happening.
+			if attempt > 0 {
+				time.Sleep(rand.N(conflictBackoff * time.Duration(min(attempt, 10))))
+			}
+			r.catchUpTo(v)
 		default:
 			r.log.Warn("append op", "err", err)
 			r.refuseOp(s, id, unavailable())
@@ -54,6 +59,35 @@ func (r *Room) handleOp(s *Session, id string, op Op) {
 		}
 	}
 	r.refuseOp(s, id, unavailable())
+}
+
+// catchUpTo applies what the log holds after the board, up to top, the
+// version an append found. Anything out of the ordinary (another epoch, a
+// trimmed log, a failed read) gets the full catch-up.
+func (r *Room) catchUpTo(top int64) {
+	if top <= r.board.V {
+		r.catchUp()
+		return
+	}
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	entries, err := r.hub.store.Entries(ctx, r.w.ID, r.board.V)
+	if err != nil {
+		r.catchUp()
+		return
+	}
+	for _, e := range entries {
+		if e.Epoch != r.epoch {
+			r.catchUp()
+			return
+		}
+		if e.V == r.board.V+1 {
+			r.apply(e)
+		}
+	}
+	if r.board.V < top {
+		r.catchUp()
+	}
 }
 
 // prepare checks an op, including what only the room knows: who exists.
