@@ -15,6 +15,9 @@ type Observer interface {
 	SlowConsumer()
 	// GapFilled is called when a room caught up from the log or reloaded.
 	GapFilled(reloaded bool)
+	// Joined is called after a room answered a join: d is from the room
+	// taking the request to the welcome (or the refusal) being queued.
+	Joined(d time.Duration)
 }
 
 // nopObserver is the Observer of a hub configured without one.
@@ -25,3 +28,4 @@ func (nopObserver) FanOut(time.Duration, int)              {}
 func (nopObserver) StoreCall(string, time.Duration, error) {}
 func (nopObserver) SlowConsumer()                          {}
 func (nopObserver) GapFilled(bool)                         {}
+func (nopObserver) Joined(time.Duration)                   {}

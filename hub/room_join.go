@@ -22,6 +22,8 @@ type JoinRequest struct {
 // join admits a member as a new or returning participant and sends it
 // welcome, then tells everyone who is here.
 func (r *Room) join(m joinReq) {
+	start := time.Now()
+	defer func() { r.hub.obs.Joined(time.Since(start)) }()
 	you, err := r.identify(m.req)
 	if err != nil {
 		m.reply <- joinResult{err: err}

@@ -21,6 +21,7 @@ type metrics struct {
 	storeErrs *prometheus.CounterVec
 	slow      prometheus.Counter
 	gaps      *prometheus.CounterVec
+	joins     prometheus.Histogram
 }
 
 var _ hub.Observer = (*metrics)(nil)
@@ -48,8 +49,12 @@ func newMetrics() *metrics {
 		gaps: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "withboard_gap_fills_total", Help: "Rooms that caught up from the log (log) or reloaded whole (reload).",
 		}, []string{"how"}),
+		joins: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "withboard_join_seconds", Help: "Time a room takes to answer a join: identify, record, encode and queue the welcome.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, 1},
+		}),
 	}
-	m.reg.MustRegister(m.ops, m.fanOut, m.store, m.storeErrs, m.slow, m.gaps,
+	m.reg.MustRegister(m.ops, m.fanOut, m.store, m.storeErrs, m.slow, m.gaps, m.joins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -96,3 +101,6 @@ func (m *metrics) GapFilled(reloaded bool) {
 	}
 	m.gaps.WithLabelValues(how).Inc()
 }
+
+// Joined implements hub.Observer.
+func (m *metrics) Joined(d time.Duration) { m.joins.Observe(d.Seconds()) }

@@ -588,6 +588,7 @@ func seedBoards(ctx context.Context, cfg config, phones []*phone) error {
 func probeJoins(ctx context.Context, cfg config, w *workshop, out io.Writer) {
 	s := newStats()
 	current.Store(s)
+	before := scrape(cfg.urls[:1])
 	for i := range cfg.joinProbe {
 		p := &phone{w: w, idx: -1, url: cfg.urls[0], src: sourceAddr(cfg.workshops*cfg.phones+cfg.perSource+i, cfg.perSource)}
 		took, err := p.join(ctx)
@@ -600,4 +601,7 @@ func probeJoins(ctx context.Context, cfg config, w *workshop, out io.Writer) {
 		sleep(ctx, 20*time.Millisecond)
 	}
 	fmt.Fprintf(out, "join probe   %d joins to a board of %d cards: %s; errors %s\n", cfg.joinProbe, len(w.cards), s.join.summary(), s.errorList())
+	if server := serverReport(before, scrape(cfg.urls[:1])); server != "" {
+		fmt.Fprintf(out, "server says  %s\n", server)
+	}
 }

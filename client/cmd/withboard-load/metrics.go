@@ -12,13 +12,15 @@ import (
 )
 
 // The server's own view of a window, from the histograms it exports at
-// /metrics: how long its store calls took, which the phones' latencies
-// include. Read before and after; the difference is the window's.
+// /metrics: how long its store calls, fan-outs and joins took, which the
+// phones' latencies include. Read before and after; the difference is the
+// window's.
 
 // serverHists names the histograms read, as "name{labels}" prefixes.
 var serverHists = []struct{ label, series string }{
 	{"store append", `withboard_store_seconds_bucket{call="append",`},
 	{"fan-out", `withboard_fanout_seconds_bucket{`},
+	{"join", `withboard_join_seconds_bucket{`},
 }
 
 // buckets is a cumulative histogram: upper bound in seconds -> count.
