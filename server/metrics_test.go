@@ -1,0 +1,31 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/withboard/withboard/hub"
+)
+
+// TestMetricsCountJoinsAndOps checks that /metrics counts what rooms do:
+// joins answered, ops accepted and store calls.
+func TestMetricsCountJoinsAndOps(t *testing.T) {
+	srv := newEmbeddedServer(t)
+	w := createWorkshop(t, srv.URL, "Metrics")
+	before := metric(t, srv.URL, "withboard_join_seconds_count")
+	a := dial(t, srv.URL)
+	a.join(map[string]any{"code": w.Code, "role": "staff"})
+	b := dial(t, srv.URL)
+	b.join(map[string]any{"code": w.Code, "role": "serviceUser"})
+	if got := metric(t, srv.URL, "withboard_join_seconds_count"); got != before+2 {
+		t.Errorf("withboard_join_seconds_count = %v after two joins, want %v", got, before+2)
+	}
+	if _, code := a.ack(a.op(addCard("Ask people first", hub.Stages[0], hub.Levels[0]))); code != "" {
+		t.Fatalf("add card: %s", code)
+	}
+	if got := metric(t, srv.URL, `withboard_ops_total{result="accepted"}`); got != 1 {
+		t.Errorf(`withboard_ops_total{result="accepted"} = %v after one op, want 1`, got)
+	}
+	if got := metric(t, srv.URL, `withboard_store_seconds_count{call="append"}`); got < 1 {
+		t.Errorf(`withboard_store_seconds_count{call="append"} = %v after one op, want at least 1`, got)
+	}
+}
