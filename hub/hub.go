@@ -188,10 +188,7 @@ func (h *Hub) DeleteWorkshop(ctx context.Context, id string) error {
 	r := h.rooms[id]
 	h.mu.Unlock()
 	if r != nil {
-		select {
-		case r.inbox <- deleteReq{}:
-		case <-r.done:
-		}
+		r.post(deleteReq{}, nil)
 	}
 	return nil
 }
@@ -213,10 +210,7 @@ func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (
 			return nil, refuse(CodeUnavailable, "The server is shutting down. Try again in a moment.")
 		}
 		reply := make(chan joinResult, 1)
-		select {
-		case r.inbox <- joinReq{req: req, member: m, reply: reply}:
-		case <-r.done:
-		case <-ctx.Done():
+		if !r.post(joinReq{req: req, member: m, reply: reply}, ctx.Done()) && ctx.Err() != nil {
 			return nil, unavailable()
 		}
 		select {
@@ -282,11 +276,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	}
 	h.mu.Unlock()
 	for _, r := range rooms {
-		select {
-		case r.inbox <- shutdownReq{}:
-		case <-r.done:
-		case <-ctx.Done():
-		}
+		r.post(shutdownReq{}, ctx.Done())
 	}
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()

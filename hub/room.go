@@ -42,8 +42,8 @@ type Room struct {
 	hub   *Hub
 	w     Workshop
 	log   *slog.Logger
-	inbox chan any
-	news  chan Entry
+	inbox *queue[any]   // requests; senders wait while it is full
+	news  *queue[Entry] // entries from the subscription
 	stale chan struct{} // capacity 1: the room should check the store's head
 	done  chan struct{} // closed when run returns
 	err   *Error        // why the room could not load; set before done closes
@@ -85,10 +85,16 @@ type (
 func newRoom(h *Hub, w Workshop) *Room {
 	return &Room{
 		hub: h, w: w, log: h.log.With("workshop", w.ID),
-		inbox: make(chan any, inboxSize), news: make(chan Entry, newsSize),
+		inbox: newQueue[any](inboxSize), news: newQueue[Entry](newsSize),
 		stale: make(chan struct{}, 1), done: make(chan struct{}),
 		members: map[*Session]struct{}{},
 	}
+}
+
+// post hands a request to the room, waiting while its inbox is full; false
+// when the room ended, or cancel closed, first.
+func (r *Room) post(msg any, cancel <-chan struct{}) bool {
+	return r.inbox.put(msg, r.done, cancel)
 }
 
 func (r *Room) storeCtx() (context.Context, context.CancelFunc) {
@@ -119,7 +125,11 @@ func (r *Room) run() {
 	defer r.goOffline()
 	for {
 		select {
-		case msg := <-r.inbox:
+		case <-r.inbox.ready:
+			msg, ok := r.inbox.take()
+			if !ok {
+				continue
+			}
 			switch m := msg.(type) {
 			case joinReq:
 				r.join(m)
@@ -139,8 +149,10 @@ func (r *Room) run() {
 			case inspectReq:
 				m(r)
 			}
-		case e := <-r.news:
-			r.deliver(e)
+		case <-r.news.ready:
+			if e, ok := r.news.take(); ok {
+				r.deliver(e)
+			}
 		case <-r.stale:
 			r.catchUp()
 		case <-check.C:
@@ -164,19 +176,14 @@ func (r *Room) run() {
 
 // onNews hands an entry from the subscription to the room without waiting.
 func (r *Room) onNews(e Entry) {
-	select {
-	case r.news <- e:
-	default:
+	if !r.news.offer(e) {
 		r.markStale()
 	}
 }
 
 // markStale asks the room to compare its version with the store's.
 func (r *Room) markStale() {
-	select {
-	case r.stale <- struct{}{}:
-	default:
-	}
+	signal(r.stale)
 }
 
 // load reads the room's people and board.

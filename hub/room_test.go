@@ -175,7 +175,7 @@ func TestSnapshotsAndReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	live := make(chan []byte, 1)
-	s.room.inbox <- inspectReq(func(r *Room) { live <- mustEncode(r.board.View(viewer, w, nil)) })
+	s.room.post(inspectReq(func(r *Room) { live <- mustEncode(r.board.View(viewer, w, nil)) }), nil)
 	if got, want := mustEncode(loaded.View(viewer, w, nil)), <-live; string(got) != string(want) {
 		t.Fatalf("board loaded from snapshot and log differs from the live one:\n got %s\nwant %s", got, want)
 	}

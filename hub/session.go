@@ -20,16 +20,10 @@ func (s *Session) viewer() Viewer { return Viewer{ID: s.you.ID, Role: s.you.Role
 // broadcast arrive through the member. It waits while the room's inbox is
 // full, which slows a flooding connection without stalling the room.
 func (s *Session) Submit(id string, op Op) {
-	select {
-	case s.room.inbox <- opReq{s: s, id: id, op: op}:
-	case <-s.room.done:
-	}
+	s.room.post(opReq{s: s, id: id, op: op}, nil)
 }
 
 // Leave takes the connection out of the room.
 func (s *Session) Leave() {
-	select {
-	case s.room.inbox <- leaveReq{s: s}:
-	case <-s.room.done:
-	}
+	s.room.post(leaveReq{s: s}, nil)
 }
