@@ -27,6 +27,9 @@ const (
 	// sendQueue is how many frames wait for a slow phone before it is
 	// dropped (it reconnects and resumes).
 	sendQueue = 512
+	// keepQueue is the most room a send queue keeps once its frames are
+	// written: one that grew past it for a burst is let go.
+	keepQueue = 32
 	// answerQueue is how many of the connection's own refusals wait to be
 	// written; past it the reader waits, so a flood is slowed, not dropped.
 	answerQueue = 64
@@ -50,7 +53,7 @@ type Conn struct {
 	closed chan struct{} // closed by the writer that closed the socket
 
 	mu      sync.Mutex  // guards the fields below
-	send    chan []byte // frames from the room; made by Send, dropped by a writer that idles out
+	send    [][]byte    // frames from the room, at most sendQueue; grown by Send, dropped by a writer that idles out
 	answers chan []byte // nacks from the reader, for frames the room never saw; made by refuse
 	pinger  *time.Timer // asks for a ping every pingPeriod; set by serve, nil once closed
 	pingDue bool        // the writer should ping
@@ -80,15 +83,11 @@ func (c *Conn) Send(frame []byte) bool {
 		return false
 	default:
 	}
-	if c.send == nil {
-		c.send = make(chan []byte, sendQueue)
-	}
-	select {
-	case c.send <- frame:
-	default:
+	if len(c.send) >= sendQueue {
 		c.mu.Unlock()
 		return false
 	}
+	c.send = append(c.send, frame)
 	start := c.startWriter()
 	c.mu.Unlock()
 	c.wakeWriter(start)
@@ -262,7 +261,7 @@ func (c *Conn) writeLoop() {
 	var frames [][]byte
 	var ping bool
 	for {
-		frames, ping = c.take(frames[:0])
+		frames, ping = c.take(frames)
 		if len(frames) > 0 || ping {
 			if !c.writeAll(time.Now().Add(writeWait), frames, ping) {
 				c.Close(nil)
@@ -286,17 +285,19 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-// take appends to batch what is queued, without waiting, and says whether
-// a ping is due.
-func (c *Conn) take(batch [][]byte) ([][]byte, bool) {
+// take returns what is queued, without waiting, and says whether a ping
+// is due. The queue is swapped for spent, the writer's last batch (whose
+// frames it has cleared), so that two buffers take turns.
+func (c *Conn) take(spent [][]byte) ([][]byte, bool) {
+	if cap(spent) > keepQueue {
+		spent = nil
+	}
 	c.mu.Lock()
-	send, answers, ping := c.send, c.answers, c.pingDue
-	c.pingDue = false
+	batch, answers, ping := c.send, c.answers, c.pingDue
+	c.send, c.pingDue = spent[:0], false
 	c.mu.Unlock()
-	for len(batch) < sendQueue+answerQueue {
+	for range answerQueue {
 		select {
-		case frame := <-send:
-			batch = append(batch, frame)
 		case frame := <-answers:
 			batch = append(batch, frame)
 		default:

@@ -153,7 +153,7 @@ func TestSendQueueIsBounded(t *testing.T) {
 	if c.Send([]byte("x")) {
 		t.Fatalf("send %d: accepted, want refused: the queue holds %d", sendQueue+1, sendQueue)
 	}
-	<-c.send
+	c.take(nil)
 	if !c.Send([]byte("x")) {
 		t.Fatal("send after one was written: refused, want accepted")
 	}
