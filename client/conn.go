@@ -21,9 +21,6 @@ const (
 	joinWait = 10 * time.Second
 	// maxFrame is the largest text frame read; larger closes with 1009.
 	maxFrame = 16 << 10
-	// writerIdle is how long a connection's writer waits for something to
-	// write before it ends; the next frame starts another.
-	writerIdle = 5 * time.Second
 	// sendQueue is how many frames wait for a slow phone before it is
 	// dropped (it reconnects and resumes).
 	sendQueue = 512
@@ -40,20 +37,20 @@ const (
 
 // Conn is one WebSocket connection. Its reader runs in a goroutine of its
 // own. Its writer is started when there is something to write and ends
-// when it has had nothing to write for writerIdle, so that an idle phone
-// holds neither a writer nor a queue. There is at most one writer at a
-// time, and only the writer writes.
+// once it has written all there was, so that an idle phone holds neither
+// a writer nor a queue, and a crowd joining at once is not a crowd of
+// writers. There is at most one writer at a time, and only the writer
+// writes.
 type Conn struct {
 	// set at construction
 	ws     *websocket.Conn
 	out    *batchConn // ws's connection when Handler upgraded it: gathers writes
 	log    *slog.Logger
-	wake   chan struct{} // capacity 1: something was queued for the writer
 	quit   chan struct{} // closed by Close: the writer says goodbye
 	closed chan struct{} // closed by the writer that closed the socket
 
 	mu      sync.Mutex  // guards the fields below
-	send    [][]byte    // frames from the room, at most sendQueue; grown by Send, dropped by a writer that idles out
+	send    [][]byte    // frames from the room, at most sendQueue; grown by Send, dropped when the writer ends
 	answers chan []byte // nacks from the reader, for frames the room never saw; made by refuse
 	pinger  *time.Timer // asks for a ping every pingPeriod; set by serve, nil once closed
 	pingDue bool        // the writer should ping
@@ -67,7 +64,7 @@ type Conn struct {
 var _ hub.Member = (*Conn)(nil)
 
 func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
-	c := &Conn{ws: ws, log: log, wake: make(chan struct{}, 1), quit: make(chan struct{}), closed: make(chan struct{})}
+	c := &Conn{ws: ws, log: log, quit: make(chan struct{}), closed: make(chan struct{})}
 	if ws != nil {
 		c.out, _ = ws.NetConn().(*batchConn)
 	}
@@ -77,30 +74,38 @@ func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
 // Send implements hub.Member: it queues a frame without waiting.
 func (c *Conn) Send(frame []byte) bool {
 	c.mu.Lock()
-	select {
-	case <-c.quit:
-		c.mu.Unlock()
-		return false
-	default:
-	}
-	if len(c.send) >= sendQueue {
+	if c.closing() || len(c.send) >= sendQueue {
 		c.mu.Unlock()
 		return false
 	}
 	c.send = append(c.send, frame)
 	start := c.startWriter()
 	c.mu.Unlock()
-	c.wakeWriter(start)
+	if start {
+		go c.writeLoop()
+	}
 	return true
 }
 
-// kick makes sure a writer sees what was just queued: it wakes the
-// writer, or starts one.
+// closing says whether Close was called.
+func (c *Conn) closing() bool {
+	select {
+	case <-c.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// kick makes sure a writer sees what was just queued: it starts one
+// unless one runs, which looks again before it ends.
 func (c *Conn) kick() {
 	c.mu.Lock()
 	start := c.startWriter()
 	c.mu.Unlock()
-	c.wakeWriter(start)
+	if start {
+		go c.writeLoop()
+	}
 }
 
 // startWriter says whether a writer must be started, and counts it as
@@ -111,18 +116,8 @@ func (c *Conn) startWriter() bool {
 	return start
 }
 
-func (c *Conn) wakeWriter(start bool) {
-	if start {
-		go c.writeLoop()
-		return
-	}
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
-// ping asks the writer for a ping, every pingPeriod until the end.
+// ping asks the writer for a ping, every pingPeriod until the end. It runs
+// in the timer's goroutine, which becomes the writer if none runs.
 func (c *Conn) ping() {
 	c.mu.Lock()
 	if c.pinger == nil {
@@ -131,8 +126,11 @@ func (c *Conn) ping() {
 	}
 	c.pingDue = true
 	c.pinger.Reset(pingPeriod)
+	start := c.startWriter()
 	c.mu.Unlock()
-	c.kick()
+	if start {
+		c.writeLoop()
+	}
 }
 
 // Close implements hub.Member: the writer sends what is queued, then frame
@@ -252,36 +250,29 @@ func (c *Conn) read() ([]byte, bool) {
 }
 
 // writeLoop writes what is queued, gathering it into as few system calls
-// as it fits in, until it has had nothing to write for writerIdle; or
-// until Close, when it says goodbye, or a write fails: then it closes the
-// socket.
+// as it fits in, until nothing is left; or until Close, when it says
+// goodbye, or a write fails: then it closes the socket.
 func (c *Conn) writeLoop() {
-	idle := time.NewTimer(writerIdle)
-	defer idle.Stop()
 	var frames [][]byte
 	var ping bool
 	for {
 		frames, ping = c.take(frames)
-		if len(frames) > 0 || ping {
-			if !c.writeAll(time.Now().Add(writeWait), frames, ping) {
-				c.Close(nil)
-				c.finish(false)
+		if len(frames) == 0 && !ping {
+			if c.closing() {
+				c.finish(true)
 				return
 			}
-			clear(frames)
-			idle.Reset(writerIdle)
-			continue
-		}
-		select {
-		case <-c.wake:
-		case <-c.quit:
-			c.finish(true)
-			return
-		case <-idle.C:
 			if c.idleOut() {
 				return
 			}
+			continue
 		}
+		if !c.writeAll(time.Now().Add(writeWait), frames, ping) {
+			c.Close(nil)
+			c.finish(false)
+			return
+		}
+		clear(frames)
 	}
 }
 
@@ -307,11 +298,13 @@ func (c *Conn) take(spent [][]byte) ([][]byte, bool) {
 	return batch, ping
 }
 
-// idleOut ends the writer if nothing is queued, and drops the empty queue.
+// idleOut ends the writer if nothing is queued and Close was not called
+// (then the writer must say goodbye), and drops the empty queue. Anything
+// queued after it starts another writer.
 func (c *Conn) idleOut() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.send) > 0 || len(c.answers) > 0 || c.pingDue {
+	if len(c.send) > 0 || len(c.answers) > 0 || c.pingDue || c.closing() {
 		return false
 	}
 	c.send, c.writing = nil, false
