@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 
 	"github.com/withboard/withboard/hub"
@@ -44,8 +45,9 @@ const (
 type Conn struct {
 	// set at construction
 	ws     *websocket.Conn
-	out    *batchConn // ws's connection when Handler upgraded it: gathers writes
-	log    *slog.Logger
+	out    *batchConn    // ws's connection when Handler upgraded it: gathers writes
+	log    *slog.Logger  // the handler's: see logger
+	id     uuid.UUID     // names the connection in logs
 	quit   chan struct{} // closed by Close: the writer says goodbye
 	closed chan struct{} // closed by the writer that closed the socket
 
@@ -59,12 +61,15 @@ type Conn struct {
 
 	closeOnce sync.Once
 	last      []byte // the frame to write before closing; set once by Close
+
+	// owned by the reader
+	session *hub.Session // set once joined
 }
 
 var _ hub.Member = (*Conn)(nil)
 
 func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
-	c := &Conn{ws: ws, log: log, quit: make(chan struct{}), closed: make(chan struct{})}
+	c := &Conn{ws: ws, log: log, id: uuid.New(), quit: make(chan struct{}), closed: make(chan struct{})}
 	if ws != nil {
 		c.out, _ = ws.NetConn().(*batchConn)
 	}
@@ -164,7 +169,7 @@ func (c *Conn) readLoop(ctx context.Context, h *hub.Hub) {
 		return
 	}
 	defer s.Leave()
-	c.log = c.log.With("workshop", s.WorkshopID(), "participant", s.You().ID)
+	c.session = s
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
 	limit := newBucket(opRate, opBurst)
@@ -239,7 +244,7 @@ func (c *Conn) read() ([]byte, bool) {
 		if err != nil {
 			if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) &&
 				!errors.Is(err, websocket.ErrReadLimit) {
-				c.log.Debug("read", "err", err)
+				c.logger().Debug("read", "err", err)
 			}
 			return nil, false
 		}
@@ -247,6 +252,17 @@ func (c *Conn) read() ([]byte, bool) {
 			return data, true
 		}
 	}
+}
+
+// logger is the handler's logger saying which connection, workshop and
+// participant this is. It is made when there is something to log, so that
+// an idle connection holds no logger of its own. For the reader only.
+func (c *Conn) logger() *slog.Logger {
+	log := c.log.With("conn", c.id)
+	if c.session != nil {
+		log = log.With("workshop", c.session.WorkshopID(), "participant", c.session.You().ID)
+	}
+	return log
 }
 
 // writeLoop writes what is queued, gathering it into as few system calls

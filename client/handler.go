@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 
 	"github.com/withboard/withboard/hub"
@@ -128,7 +127,7 @@ func (x *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	x.live.Add(1)
 	x.conns.Add(1)
-	c := newConn(ws, x.log.With("conn", uuid.NewString()))
+	c := newConn(ws, x.log)
 	// The connection is served by goroutines of its own and this handler
 	// returns, so that net/http lets go of the request and its buffers: an
 	// idle phone keeps only what it needs. (The request's context ends
