@@ -28,6 +28,7 @@ var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBatch); r
 // one write. The write deadline is applied when the bytes are written.
 type batchConn struct {
 	net.Conn
+	in *bufio.Reader // the WebSocket's read buffer, set by Hijack; nil if unknown
 
 	mu       sync.Mutex // guards the fields below, and writes to Conn
 	holding  bool
@@ -117,9 +118,13 @@ func (b *batchConn) write(p []byte) (int, error) {
 }
 
 // batchingHijack makes the upgrade hand the WebSocket library a batchConn.
+// With readBuffer set, it also hands it a read buffer of that size, which
+// the library reads through when the upgrader's ReadBufferSize is 0 (it
+// takes the hijacked one), so that the reader can wait on it: see await.
 type batchingHijack struct {
 	http.ResponseWriter
-	conn *batchConn // set by Hijack
+	readBuffer int        // set only with an upgrader whose ReadBufferSize is 0
+	conn       *batchConn // set by Hijack
 }
 
 // Hijack implements http.Hijacker.
@@ -129,5 +134,9 @@ func (h *batchingHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.conn = &batchConn{Conn: nc}
+	if h.readBuffer > 0 && brw.Reader.Buffered() == 0 { // else the upgrade fails: data came before the handshake
+		h.conn.in = bufio.NewReaderSize(h.conn, h.readBuffer)
+		brw = bufio.NewReadWriter(h.conn.in, brw.Writer)
+	}
 	return h.conn, brw, nil
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"log/slog"
@@ -148,52 +149,85 @@ func (c *Conn) Close(frame []byte) {
 	})
 }
 
-// serve runs the connection: the reader here, writers when needed, until
-// either ends; it returns when the socket is closed and no writer runs.
-func (c *Conn) serve(ctx context.Context, h *hub.Hub) {
+// serve runs the connection. It joins on the caller's goroutine, whose
+// stack grows deep doing so; then the reader runs on goroutines of its
+// own (see readOps), and writers when needed, until either ends. Then
+// done is called, once the socket is closed and no writer runs.
+func (c *Conn) serve(ctx context.Context, h *hub.Hub, done func()) {
 	c.mu.Lock()
 	c.serving = true
 	c.pinger = time.AfterFunc(pingPeriod, c.ping)
 	c.mu.Unlock()
-	c.readLoop(ctx, h)
-	c.Close(nil)
-	<-c.closed
-}
-
-// readLoop reads join, then ops, until the connection fails or closes.
-func (c *Conn) readLoop(ctx context.Context, h *hub.Hub) {
 	c.ws.SetReadLimit(maxFrame)
 	c.ws.SetReadDeadline(time.Now().Add(joinWait))
 	s := c.join(ctx, h)
 	if s == nil {
+		c.end(done)
 		return
 	}
-	defer s.Leave()
 	c.session = s
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
-	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
-	limit := newBucket(opRate, opBurst)
+	c.ws.SetPongHandler(func(string) error { return c.alive() })
+	go c.readOps(s, newBucket(opRate, opBurst), done)
+}
+
+// end closes the connection and calls done once the writer has closed
+// the socket.
+func (c *Conn) end(done func()) {
+	c.Close(nil)
+	<-c.closed
+	done()
+}
+
+// readOps reads ops until the connection fails or closes, then leaves the
+// room and ends the connection. It waits for each frame on a goroutine
+// that has done nothing else, whose stack is the smallest (see await):
+// once it has handled what came, it hands the wait on to a new one.
+func (c *Conn) readOps(s *hub.Session, limit *bucket, done func()) {
+	var in *bufio.Reader // the read buffer, when Handler upgraded the connection
+	if c.out != nil {
+		in = c.out.in
+	}
 	for {
+		if in != nil {
+			await(in, c.alive)
+		}
 		data, ok := c.read()
 		if !ok {
-			return
+			break
 		}
 		c.ws.SetReadDeadline(time.Now().Add(pongWait))
-		f, err := decodeFrame(data)
-		switch {
-		case err != nil:
-			c.refuse(f.ID, hub.CodeInvalid, "That message could not be read. It was ignored.")
-		case f.T == "join":
-			c.refuse("", hub.CodeInvalid, "You have already joined this workshop.")
-		case f.T != "op":
-			c.refuse(f.ID, hub.CodeInvalid, "Unknown message type. It was ignored.")
-		case f.Op == nil:
-			c.refuse(f.ID, hub.CodeInvalid, "The change is missing.")
-		case !limit.take(time.Now()):
-			c.refuse(f.ID, hub.CodeRateLimited, "Too many changes at once. Wait a moment and try again.")
-		default:
-			s.Submit(f.ID, *f.Op)
+		c.handle(s, limit, data)
+		if in != nil && in.Buffered() == 0 {
+			go c.readOps(s, limit, done)
+			return
 		}
+	}
+	s.Leave()
+	c.end(done)
+}
+
+// alive extends the read deadline: the phone answered a ping.
+func (c *Conn) alive() error {
+	return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+}
+
+// handle answers a frame read after join.
+func (c *Conn) handle(s *hub.Session, limit *bucket, data []byte) {
+	f, err := decodeFrame(data)
+	switch {
+	case err != nil:
+		c.refuse(f.ID, hub.CodeInvalid, "That message could not be read. It was ignored.")
+	case f.T == "join":
+		c.refuse("", hub.CodeInvalid, "You have already joined this workshop.")
+	case f.T != "op":
+		c.refuse(f.ID, hub.CodeInvalid, "Unknown message type. It was ignored.")
+	case f.Op == nil:
+		c.refuse(f.ID, hub.CodeInvalid, "The change is missing.")
+	case !limit.take(time.Now()):
+		c.refuse(f.ID, hub.CodeRateLimited, "Too many changes at once. Wait a moment and try again.")
+	default:
+		s.Submit(f.ID, *f.Op)
 	}
 }
 

@@ -16,7 +16,8 @@ import (
 )
 
 // Socket buffers. Ops are small: a larger frame is read past the buffer.
-// Writers borrow a buffer only while they write a frame.
+// Writers borrow a buffer only while they write a frame. The read buffer
+// is made by batchingHijack, hence no ReadBufferSize in the upgrader.
 const (
 	readBuffer  = 512
 	writeBuffer = 4096
@@ -53,7 +54,7 @@ type Handler struct {
 func NewHandler(h *hub.Hub, cfg Config, log *slog.Logger) *Handler {
 	x := &Handler{hub: h, cfg: cfg, log: log}
 	x.upgrader = websocket.Upgrader{
-		ReadBufferSize: readBuffer, WriteBufferSize: writeBuffer, WriteBufferPool: writeBuffers,
+		WriteBufferSize: writeBuffer, WriteBufferPool: writeBuffers,
 		CheckOrigin: x.sameOrigin, Error: refuseUpgrade,
 	}
 	return x
@@ -121,22 +122,22 @@ func (x *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"error":{"code":"rateLimited","message":"Too many people are joining from this network at once. Try again in a few seconds."}}`))
 		return
 	}
-	ws, err := x.upgrader.Upgrade(&batchingHijack{ResponseWriter: w}, r, nil)
+	ws, err := x.upgrader.Upgrade(&batchingHijack{ResponseWriter: w, readBuffer: readBuffer}, r, nil)
 	if err != nil {
 		return // the upgrader has answered (403 for a foreign origin)
 	}
 	x.live.Add(1)
 	x.conns.Add(1)
-	c := newConn(ws, x.log)
-	// The connection is served by goroutines of its own and this handler
-	// returns, so that net/http lets go of the request and its buffers: an
-	// idle phone keeps only what it needs. (The request's context ends
-	// with the handler, so the connection does not take it along.)
-	go func() {
-		defer func() {
-			x.conns.Add(-1)
-			x.live.Done()
-		}()
-		c.serve(context.Background(), x.hub)
-	}()
+	// The connection joins here, then is served by goroutines of its own
+	// and this handler returns, so that net/http lets go of the request
+	// and its buffers: an idle phone keeps only what it needs. (The
+	// request's context ends with the handler, so the connection does not
+	// take it along.)
+	newConn(ws, x.log).serve(context.Background(), x.hub, x.served)
+}
+
+// served counts a connection as ended.
+func (x *Handler) served() {
+	x.conns.Add(-1)
+	x.live.Done()
 }
