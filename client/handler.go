@@ -15,11 +15,13 @@ import (
 	"github.com/withboard/withboard/hub"
 )
 
-// Socket buffers. Ops are small: a larger frame is read past the buffer.
-// Writers borrow a buffer only while they write a frame. The read buffer
-// is made by batchingHijack, hence no ReadBufferSize in the upgrader.
+// Socket buffers. Every connection holds its read buffer for as long as
+// it is open, so it is the least the WebSocket library accepts as one
+// (more than 256 bytes); ops are small, and a larger frame is read past
+// it. The read buffer is made by batchingHijack, hence no ReadBufferSize
+// in the upgrader. Writers borrow a buffer only while they write a frame.
 const (
-	readBuffer  = 512
+	readBuffer  = 288
 	writeBuffer = 4096
 )
 
