@@ -72,9 +72,12 @@ func TestBrowserAccessibility(t *testing.T) {
 	phone.axeCheck("board with consent and an agreed card", axe)
 	fac.axeCheck("open with a picked card and consent", axe)
 	fac.clickJS(buttonJS(".picked", "Done"))
+	fac.wait(`document.querySelector('.picked').hidden`) // the layout settles before the next click
 	fac.click("#board-only")
+	fac.wait(`document.body.classList.contains('board-only')`)
 	fac.axeCheck("board only", axe)
 	fac.click("#board-only")
+	fac.wait(`!document.body.classList.contains('board-only')`)
 
 	fac.clickJS(buttonJS(".phase-buttons", "Paused"))
 	phone.phase("locked")
