@@ -340,7 +340,7 @@ func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int6
 func (s *EmbeddedStore) OpVersion(_ context.Context, workshopID, opID string) (int64, error) {
 	s.wal.mu.Lock()
 	if p := s.wal.pending[workshopID]; p != nil {
-		if v, ok := p.ops[opID]; ok && p.entries[v-p.entries[0].e.V].g.ok {
+		if v, ok := p.ops[opID]; ok && p.group(v).ok {
 			s.wal.mu.Unlock()
 			return v, nil
 		}

@@ -63,21 +63,8 @@ type pendingEntry struct {
 	g    *walGroup
 }
 
-// durable returns the entries that are durable, after version after.
-func (p *pendingRoom) durable(after int64) []Entry {
-	var out []Entry
-	for _, pe := range p.entries {
-		if !pe.g.ok {
-			break
-		}
-		if pe.e.V > after {
-			out = append(out, pe.e)
-		}
-	}
-	return out
-}
-
-// durableEntries is durable, with the entries' JSON.
+// durableEntries is the durable prefix of the entries: groups are written
+// in order, so once one entry is not yet durable, none after it is.
 func (p *pendingRoom) durableEntries() []pendingEntry {
 	n := 0
 	for n < len(p.entries) && p.entries[n].g.ok {
@@ -86,16 +73,29 @@ func (p *pendingRoom) durableEntries() []pendingEntry {
 	return p.entries[:n:n]
 }
 
+// durable returns the durable entries after version after.
+func (p *pendingRoom) durable(after int64) []Entry {
+	var out []Entry
+	for _, pe := range p.durableEntries() {
+		if pe.e.V > after {
+			out = append(out, pe.e)
+		}
+	}
+	return out
+}
+
+// group returns the log write of the entry at version v, which p.ops
+// holds.
+func (p *pendingRoom) group(v int64) *walGroup {
+	return p.entries[v-p.entries[0].e.V].g
+}
+
 // durableTop is the highest durable version.
 func (p *pendingRoom) durableTop() int64 {
-	top := p.top - int64(len(p.entries))
-	for _, pe := range p.entries {
-		if !pe.g.ok {
-			break
-		}
-		top = pe.e.V
+	if n := len(p.durableEntries()); n > 0 {
+		return p.entries[n-1].e.V
 	}
-	return top
+	return p.top - int64(len(p.entries))
 }
 
 // wal is the embedded store's log and what waits in memory for bbolt.
@@ -257,7 +257,7 @@ func (s *EmbeddedStore) appendWAL(workshopID string, expected int64, e Entry) (i
 		return 0, err
 	}
 	if v, ok := p.ops[e.ID]; ok {
-		g := p.entries[v-p.entries[0].e.V].g
+		g := p.group(v)
 		w.mu.Unlock()
 		<-g.done
 		if g.err != nil {

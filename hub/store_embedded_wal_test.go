@@ -52,6 +52,13 @@ func segments(t *testing.T, dir string) []segment {
 	return segs
 }
 
+// lastSegment is the path of the segment written last.
+func lastSegment(t *testing.T, dir string) string {
+	t.Helper()
+	segs := segments(t, dir)
+	return segs[len(segs)-1].path
+}
+
 // wantLog checks a room's head and log against the entries appended.
 func wantLog(t *testing.T, s *EmbeddedStore, id string, want []Entry) {
 	t.Helper()
@@ -117,9 +124,7 @@ func TestEmbeddedLogTornTail(t *testing.T) {
 
 	// A crash in the middle of a write leaves part of a record: a header
 	// that promises more than follows.
-	segs := segments(t, dir)
-	last := segs[len(segs)-1].path
-	f, err := os.OpenFile(last, os.O_APPEND|os.O_WRONLY, 0)
+	f, err := os.OpenFile(lastSegment(t, dir), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,8 +151,7 @@ func TestEmbeddedLogDamagedRecord(t *testing.T) {
 
 	// Flip a byte in the last record: its checksum fails, and it and
 	// anything after it are not replayed.
-	segs := segments(t, dir)
-	path := segs[len(segs)-1].path
+	path := lastSegment(t, dir)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
