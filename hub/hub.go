@@ -70,6 +70,7 @@ type Member interface {
 type Hub struct {
 	// set at construction
 	store  Store
+	pipe   Pipeliner // the store, if it can pipeline appends; rooms time its calls
 	cfg    Config
 	log    *slog.Logger
 	ctx    context.Context
@@ -88,8 +89,9 @@ type Hub struct {
 func New(store Store, cfg Config, log *slog.Logger) *Hub {
 	cfg.fill()
 	ctx, cancel := context.WithCancel(context.Background())
+	pipe, _ := store.(Pipeliner)
 	store = observedStore{Store: store, obs: cfg.Observer}
-	h := &Hub{store: store, cfg: cfg, log: log, ctx: ctx, cancel: cancel, obs: cfg.Observer, rooms: map[string]*Room{}, stop: make(chan struct{})}
+	h := &Hub{store: store, pipe: pipe, cfg: cfg, log: log, ctx: ctx, cancel: cancel, obs: cfg.Observer, rooms: map[string]*Room{}, stop: make(chan struct{})}
 	h.wg.Add(1)
 	go h.janitor()
 	return h

@@ -55,6 +55,10 @@ type Room struct {
 	members map[*Session]struct{}
 	people  *people
 	unsub   func()
+	// inflight are the ops given a version but not yet durable, in
+	// version order; held is a request waiting for them.
+	inflight []inflightOp
+	held     any
 	// lastPresence is the last presence frame sent, to send only changes.
 	lastPresence []byte
 }
@@ -124,38 +128,43 @@ func (r *Room) run() {
 	defer r.touch()
 	defer r.goOffline()
 	for {
+		inbox, news, stale, checkC, idleC := r.inbox.ready, r.news.ready, r.stale, check.C, idle.C
+		var durable <-chan struct{}
+		if len(r.inflight) > 0 {
+			// Until the ops in flight are durable the board is ahead of
+			// the store: nothing that reads the store's head may run.
+			durable = r.inflight[0].wait.Done()
+			news, stale, checkC, idleC = nil, nil, nil, nil
+			if r.held != nil || len(r.inflight) >= maxInflight {
+				inbox = nil
+			}
+		}
 		select {
-		case <-r.inbox.ready:
+		case <-durable:
+			if !r.settle() {
+				return
+			}
+			if msg := r.held; msg != nil && len(r.inflight) == 0 {
+				r.held = nil
+				if r.handle(msg, idle) {
+					return
+				}
+			}
+		case <-inbox:
 			msg, ok := r.inbox.take()
 			if !ok {
 				continue
 			}
-			switch m := msg.(type) {
-			case joinReq:
-				r.join(m)
-			case opReq:
-				r.handleOp(m.s, m.id, m.op)
-			case leaveReq:
-				r.leave(m.s)
-				if len(r.members) == 0 {
-					idle.Reset(r.hub.cfg.IdleTimeout)
-				}
-			case deleteReq:
-				r.closeAll(ErrorFrame(&Error{CodeDeleted, "This workshop was deleted by its facilitator."}))
+			if r.handle(msg, idle) {
 				return
-			case shutdownReq:
-				r.closeAll(ByeFrame("draining"))
-				return
-			case inspectReq:
-				m(r)
 			}
-		case <-r.news.ready:
+		case <-news:
 			if e, ok := r.news.take(); ok {
 				r.deliver(e)
 			}
-		case <-r.stale:
+		case <-stale:
 			r.catchUp()
-		case <-check.C:
+		case <-checkC:
 			r.catchUp()
 		case <-touch.C:
 			if len(r.members) > 0 {
@@ -166,12 +175,49 @@ func (r *Room) run() {
 				r.heartbeat()
 				r.broadcastPresence()
 			}
-		case <-idle.C:
+		case <-idleC:
 			if len(r.members) == 0 {
 				return
 			}
 		}
 	}
+}
+
+// handle serves a request from the inbox; true when the room must end. A
+// request that must see only durable state, while ops are in flight, is
+// held until they are durable.
+func (r *Room) handle(msg any, idle *time.Timer) (end bool) {
+	if len(r.inflight) > 0 && r.mustWait(msg) {
+		r.held = msg
+		return false
+	}
+	switch m := msg.(type) {
+	case joinReq:
+		r.join(m)
+	case opReq:
+		if r.pipelines(m.op) && r.pipeOp(m) {
+			break
+		}
+		if len(r.inflight) > 0 {
+			r.held = m
+			break
+		}
+		r.handleOp(m.s, m.id, m.op)
+	case leaveReq:
+		r.leave(m.s)
+		if len(r.members) == 0 {
+			idle.Reset(r.hub.cfg.IdleTimeout)
+		}
+	case deleteReq:
+		r.closeAll(ErrorFrame(&Error{CodeDeleted, "This workshop was deleted by its facilitator."}))
+		return true
+	case shutdownReq:
+		r.closeAll(ByeFrame("draining"))
+		return true
+	case inspectReq:
+		m(r)
+	}
+	return false
 }
 
 // onNews hands an entry from the subscription to the room without waiting.

@@ -118,13 +118,22 @@ func (r *Room) refuseOp(s *Session, id string, err *Error) {
 	r.send(s, NackFrame(id, err))
 }
 
-// apply applies an accepted entry at the next version and sends it to every
-// member, encoded once for those who may read its text and once for those
-// who may not.
+// apply applies an accepted entry at the next version and sends it to
+// every member.
 func (r *Room) apply(e Entry) {
 	wasPrivate := r.board.Phase == PhasePrivate
 	r.board.Apply(e)
-	revealing := wasPrivate && r.board.Phase != PhasePrivate
+	r.broadcast(e, wasPrivate && r.board.Phase != PhasePrivate)
+	if e.Op.Kind == KindParticipantRemove {
+		r.removed(e.Op.ParticipantID)
+	}
+	r.maybeSnapshot()
+}
+
+// broadcast sends an applied entry to every member, encoded once for those
+// who may read its text and once for those who may not; revealing, when it
+// ended the private phase, with each member's newly visible cards.
+func (r *Room) broadcast(e Entry, revealing bool) {
 	start := time.Now()
 	defer func() { r.hub.obs.FanOut(time.Since(start), len(r.members)) }()
 
@@ -152,10 +161,12 @@ func (r *Room) apply(e Entry) {
 			r.send(s, hidden)
 		}
 	}
-	if e.Op.Kind == KindParticipantRemove {
-		r.removed(e.Op.ParticipantID)
-	}
-	if r.board.V-r.snapV >= snapshotEvery {
+}
+
+// maybeSnapshot stores a snapshot when enough versions have passed since
+// the last, and none is in flight: a snapshot holds only durable ops.
+func (r *Room) maybeSnapshot() {
+	if len(r.inflight) == 0 && r.board.V-r.snapV >= snapshotEvery {
 		r.snapshot()
 	}
 }

@@ -120,3 +120,22 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// Pipeliner is a Store that can take a room's next append before the last
+// one is durable, so that a busy room need not wait out each write to disk
+// before it checks the next op. AppendAsync checks and places e exactly as
+// Append does and returns as soon as e has its version, with a Pending
+// that reports when it is durable. Appends become durable in the order
+// they were given versions, and once one fails every later one fails too.
+// On ErrDuplicate the Pending, if not nil, is the original append's.
+type Pipeliner interface {
+	AppendAsync(ctx context.Context, workshopID string, expected int64, e Entry) (int64, Pending, error)
+}
+
+// Pending is an append that has its version but may not be durable yet.
+type Pending interface {
+	// Done is closed once the append is durable or has failed.
+	Done() <-chan struct{}
+	// Err is nil once Done is closed if the append is durable.
+	Err() error
+}

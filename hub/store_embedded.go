@@ -260,14 +260,15 @@ func (s *EmbeddedStore) Participants(_ context.Context, workshopID string) ([]Pa
 
 // Append implements Store. The entry is durable in the write-ahead log
 // when it returns; concurrent appends (to any rooms) share one fsync.
-func (s *EmbeddedStore) Append(_ context.Context, workshopID string, expected int64, e Entry) (int64, error) {
-	v, err := s.appendWAL(workshopID, expected, e)
-	if err != nil {
-		return v, err
+func (s *EmbeddedStore) Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error) {
+	v, p, err := s.AppendAsync(ctx, workshopID, expected, e)
+	if p != nil {
+		<-p.Done()
+		if perr := p.Err(); perr != nil {
+			return 0, perr
+		}
 	}
-	e.V = v
-	s.publish(workshopID, e)
-	return v, nil
+	return v, err
 }
 
 // Head implements Store.

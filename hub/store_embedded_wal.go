@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,11 +32,21 @@ import (
 const checkpointEvery = 10 * time.Second
 
 // walGroup is one write and fsync of the log, shared by the appends in it.
+// It is the Pending of each of them.
 type walGroup struct {
 	done chan struct{}
 	err  error
-	ok   bool // durable; set under wal.mu before done is closed
+	ok   bool      // durable; set under wal.mu before done is closed
+	news []walNews // its entries, for subscribers once durable
 }
+
+type walNews struct {
+	workshopID string
+	e          Entry
+}
+
+func (g *walGroup) Done() <-chan struct{} { return g.done }
+func (g *walGroup) Err() error            { return g.err }
 
 func newWALGroup() *walGroup { return &walGroup{done: make(chan struct{})} }
 
@@ -236,58 +247,46 @@ func (s *EmbeddedStore) pendingRoom(id string) (*pendingRoom, error) {
 	return p, nil
 }
 
-// appendWAL gives e the next version of its room and logs it. It returns
-// once the record is durable, or with ErrDuplicate, ErrConflict or the
-// log's failure.
-func (s *EmbeddedStore) appendWAL(workshopID string, expected int64, e Entry) (int64, error) {
+// AppendAsync implements Pipeliner: it checks e as Append does and gives
+// it the next version of its room, then returns while the record waits
+// for its group's write and fsync. A re-sent op id gets ErrDuplicate with
+// its version and, while that is not yet durable, its Pending.
+func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expected int64, e Entry) (int64, Pending, error) {
 	e.V = expected + 1
 	data, err := json.Marshal(e)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	w := s.wal
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.err != nil {
-		w.mu.Unlock()
-		return 0, w.err
+		return 0, nil, w.err
 	}
 	p, err := s.pendingRoom(workshopID)
 	if err != nil {
-		w.mu.Unlock()
-		return 0, err
+		return 0, nil, err
 	}
 	if v, ok := p.ops[e.ID]; ok {
-		g := p.group(v)
-		w.mu.Unlock()
-		<-g.done
-		if g.err != nil {
-			return 0, g.err
-		}
-		return v, ErrDuplicate
+		return v, p.group(v), ErrDuplicate
 	}
 	if v, err := s.storedOpVersion(workshopID, e.ID); err == nil {
-		w.mu.Unlock()
-		return v, ErrDuplicate
+		return v, nil, ErrDuplicate
 	}
 	if p.top != expected || (e.Epoch != "" && e.Epoch != p.epoch) {
-		w.mu.Unlock()
-		return p.top, ErrConflict
+		return p.top, nil, ErrConflict
 	}
 	g := w.group
 	p.top = e.V
 	p.entries = append(p.entries, pendingEntry{e, data, g})
 	p.ops[e.ID] = e.V
+	g.news = append(g.news, walNews{workshopID, e})
 	w.buf = appendRecord(w.buf, walPayload(workshopID, data))
-	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default:
 	}
-	<-g.done
-	if g.err != nil {
-		return 0, g.err
-	}
-	return e.V, nil
+	return e.V, g, nil
 }
 
 // writeLoop writes each gathered group to the log and fsyncs it.
@@ -322,6 +321,14 @@ func (s *EmbeddedStore) writeGroup(spare []byte) []byte {
 		return spare
 	}
 	w.buf, w.group = spare[:0], newWALGroup()
+	if w.failed {
+		// Records gathered while an earlier group failed must not become
+		// durable after it: its entries come before theirs.
+		g.err = w.err
+		w.mu.Unlock()
+		close(g.done)
+		return buf
+	}
 	w.mu.Unlock()
 
 	_, err := w.file.Write(buf)
@@ -341,6 +348,11 @@ func (s *EmbeddedStore) writeGroup(spare []byte) []byte {
 	}
 	w.mu.Unlock()
 	close(g.done)
+	if err == nil {
+		for _, n := range g.news {
+			s.publish(n.workshopID, n.e)
+		}
+	}
 	if err == nil && w.size >= segmentMax {
 		s.startSegment()
 	}
