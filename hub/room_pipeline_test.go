@@ -193,3 +193,40 @@ func TestRoomPipelineFailure(t *testing.T) {
 		t.Fatalf("welcome after the failure at v %s, want 0: the refused ops are not kept", welcome["v"])
 	}
 }
+
+// TestRoomPipelineLeaveInFlight: a member who leaves while their op is in
+// flight gets nothing more, and the others still get the op once durable.
+func TestRoomPipelineLeaveInFlight(t *testing.T) {
+	_, gate, h, w, s, m := pipelineRoom(t)
+	other := newInbox()
+	if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, other); err != nil {
+		t.Fatal(err)
+	}
+	from := 0
+	other.waitFor(t, "welcome", &from)
+	id := uuid.NewString()
+	s.Submit(id, Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "sent before leaving"}})
+	<-gate.arrived
+	s.Leave()
+	for left := false; !left; {
+		var p struct {
+			People []struct {
+				ID     string `json:"id"`
+				Online bool   `json:"online"`
+			} `json:"people"`
+		}
+		json.Unmarshal(other.waitFor(t, "presence", &from)["people"], &p.People)
+		for _, person := range p.People {
+			left = left || (person.ID == s.You().ID && !person.Online)
+		}
+	}
+
+	gate.openAll()
+	op := other.waitFor(t, "op", &from)
+	if string(op["id"]) != `"`+id+`"` || string(op["v"]) != "1" {
+		t.Fatalf("op %s at v %s, want %s at 1", op["id"], op["v"], id)
+	}
+	if got := frameTypes(m); len(got) != 0 {
+		t.Fatalf("the member who left was sent %v, want nothing", got)
+	}
+}

@@ -81,7 +81,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.IntVar(&c.workshops, "workshops", 1, "workshops to open")
 	fs.IntVar(&c.phones, "phones", 25, "phones (participants) per workshop")
 	fs.DurationVar(&c.every, "every", 5*time.Second, "time between one phone's ops")
-	fs.StringVar(&rates, "rates", "", "comma-separated total op rates (ops/s) to step through, instead of -every; the run stops at the first step that acknowledges under 90% of its rate or has errors, and reports the most deliveries per second of a step whose p99 was within -slo")
+	fs.StringVar(&rates, "rates", "", "comma-separated total op rates (ops/s) to step through, instead of -every; the run stops at the first step that acknowledges under 90% of its rate or has errors, or after two steps in a row over -slo, and reports the most deliveries per second of a step whose p99 was within -slo")
 	fs.DurationVar(&c.warmup, "warmup", 5*time.Second, "time at the first rate before measuring")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "measured time (per step with -rates)")
 	fs.DurationVar(&c.slo, "slo", 100*time.Millisecond, "p99 delivery latency a step of -rates must hold")
@@ -311,6 +311,7 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 
 	res := result{}
 	ramp := len(cfg.rates) > 0
+	missed := 0 // steps in a row over the SLO
 	if ramp {
 		fmt.Fprintf(out, "%10s %10s %12s %9s %9s %9s %9s  %s\n", "rate", "acked/s", "deliveries/s", "p50", "p90", "p99", "max", "errors; cpu")
 	}
@@ -334,6 +335,11 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 		if held && perSec > res.best {
 			res.best = perSec
 		}
+		if held {
+			missed = 0
+		} else {
+			missed++
+		}
 		if !ramp {
 			s.report(out, elapsed, len(phones), used)
 			if server != "" {
@@ -352,6 +358,9 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 		}
 		if float64(s.acked.Load()) < 0.9*rate*elapsed.Seconds() || s.errorCount() > 0 || ctx.Err() != nil {
 			break // saturated: the server no longer keeps up with the rate
+		}
+		if missed == 2 {
+			break // past what it holds: higher rates only take longer to say so
 		}
 	}
 	cancel()
