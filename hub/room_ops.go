@@ -14,15 +14,7 @@ func unavailable() *Error {
 // next version and applies it. A version conflict (another instance got
 // there first) is met by catching up and checking again.
 func (r *Room) handleOp(s *Session, id string, op Op) {
-	if _, ok := r.members[s]; !ok {
-		return
-	}
-	if !isUUID(id) {
-		r.send(s, NackFrame(id, refuse(CodeInvalid, "Each change needs an id (a UUID).")))
-		return
-	}
-	if r.board.Removed[s.you.ID] {
-		r.dropMember(s, ErrorFrame(&Error{CodeRemoved, "You were removed from this workshop."}))
+	if !r.admitOp(s, id) {
 		return
 	}
 	for attempt := range appendAttempts {
@@ -59,6 +51,24 @@ func (r *Room) handleOp(s *Session, id string, op Op) {
 		}
 	}
 	r.refuseOp(s, id, unavailable())
+}
+
+// admitOp reports whether an op from s may be checked at all: s is still
+// a member, was not removed, and gave the op an id. Otherwise s has been
+// answered.
+func (r *Room) admitOp(s *Session, id string) bool {
+	if _, ok := r.members[s]; !ok {
+		return false
+	}
+	if !isUUID(id) {
+		r.send(s, NackFrame(id, refuse(CodeInvalid, "Each change needs an id (a UUID).")))
+		return false
+	}
+	if r.board.Removed[s.you.ID] {
+		r.dropMember(s, ErrorFrame(&Error{CodeRemoved, "You were removed from this workshop."}))
+		return false
+	}
+	return true
 }
 
 // catchUpTo applies what the log holds after the board, up to top, the

@@ -50,15 +50,7 @@ func (r *Room) mustWait(msg any) bool {
 // way instead: the store's log had moved on without this room.
 func (r *Room) pipeOp(m opReq) bool {
 	s, id := m.s, m.id
-	if _, ok := r.members[s]; !ok {
-		return true
-	}
-	if !isUUID(id) {
-		r.send(s, NackFrame(id, refuse(CodeInvalid, "Each change needs an id (a UUID).")))
-		return true
-	}
-	if r.board.Removed[s.you.ID] {
-		r.dropMember(s, ErrorFrame(&Error{CodeRemoved, "You were removed from this workshop."}))
+	if !r.admitOp(s, id) {
 		return true
 	}
 	start := time.Now()
