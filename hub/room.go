@@ -31,6 +31,8 @@ const (
 	// instance that died go offline within that time.
 	presenceEvery = 5 * time.Second
 	presenceTTL   = 3 * presenceEvery
+	// presenceGap is the least time between two presence frames.
+	presenceGap = 250 * time.Millisecond
 )
 
 // Room is one live workshop on this instance. Its goroutine, run, owns the
@@ -59,8 +61,11 @@ type Room struct {
 	// version order; held is a request waiting for them.
 	inflight []inflightOp
 	held     any
-	// lastPresence is the last presence frame sent, to send only changes.
-	lastPresence []byte
+	// lastPresence is the last presence frame sent, to send only changes,
+	// at presenceAt; presenceLater, when set, fires when the next is due.
+	lastPresence  []byte
+	presenceAt    time.Time
+	presenceLater *time.Timer
 }
 
 // Requests a room's inbox carries.
@@ -130,6 +135,10 @@ func (r *Room) run() {
 	for {
 		inbox, news, stale, checkC, idleC := r.inbox.ready, r.news.ready, r.stale, check.C, idle.C
 		var durable <-chan struct{}
+		var presence <-chan time.Time
+		if r.presenceLater != nil {
+			presence = r.presenceLater.C
+		}
 		if len(r.inflight) > 0 {
 			// Until the ops in flight are durable the board is ahead of
 			// the store: nothing that reads the store's head may run.
@@ -166,6 +175,8 @@ func (r *Room) run() {
 			r.catchUp()
 		case <-checkC:
 			r.catchUp()
+		case <-presence:
+			r.sendPresence()
 		case <-touch.C:
 			if len(r.members) > 0 {
 				r.touch()

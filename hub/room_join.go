@@ -175,14 +175,34 @@ func (r *Room) refreshOnline(ctx context.Context) {
 	r.people.remote = online
 }
 
-// broadcastPresence tells every member who is here, when that changed
-// since the last time it was told.
+// broadcastPresence tells every member who is here, when that changed:
+// at once, or, if it last did so under presenceGap ago, when that has
+// passed. Each presence frame lists everyone, so when many join at once
+// (a room of a thousand phones) one frame covers many joins instead of
+// each join sending the whole list to everyone. A joiner learns who is
+// here from its welcome.
 func (r *Room) broadcastPresence() {
+	if r.presenceLater != nil {
+		return // already due
+	}
+	if wait := presenceGap - time.Since(r.presenceAt); wait > 0 {
+		r.presenceLater = time.NewTimer(wait)
+		return
+	}
+	r.sendPresence()
+}
+
+// sendPresence sends the presence frame now, if it changed.
+func (r *Room) sendPresence() {
+	if r.presenceLater != nil {
+		r.presenceLater.Stop()
+		r.presenceLater = nil
+	}
 	frame := presenceFrameOf(r.people.list(r.board.Removed))
 	if bytes.Equal(frame, r.lastPresence) {
 		return
 	}
-	r.lastPresence = frame
+	r.lastPresence, r.presenceAt = frame, time.Now()
 	for s := range r.members {
 		r.send(s, frame)
 	}
