@@ -46,18 +46,7 @@ func (f *gatedFile) openAll() { f.opening.Do(func() { close(f.open) }) }
 func pipelineRoom(t *testing.T) (*EmbeddedStore, *gatedFile, *Hub, Workshop, *Session, *inbox) {
 	t.Helper()
 	store := openTestEmbedded(t)
-	h := newTestHub(t, store)
-	w, _, err := h.CreateWorkshop(t.Context(), "Pipeline")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newInbox()
-	s, jerr := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleStaff}, m)
-	if jerr != nil {
-		t.Fatal(jerr)
-	}
-	from := 0
-	m.waitFor(t, "welcome", &from)
+	h, w, s, m := openWorkshop(t, store, RoleStaff)
 	gate := newGatedFile(store.wal.file) // no append is in flight: the writer is idle
 	t.Cleanup(gate.openAll)              // so that a failed test still shuts down
 	store.wal.mu.Lock()

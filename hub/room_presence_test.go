@@ -9,15 +9,7 @@ import (
 // TestPresenceCoalesced: when many join at once, members are not sent the
 // whole list once per join, and the last list they get has everyone.
 func TestPresenceCoalesced(t *testing.T) {
-	h := newTestHub(t, openTestEmbedded(t))
-	w, _, err := h.CreateWorkshop(t.Context(), "Crowd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := newInbox()
-	if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleStaff}, first); err != nil {
-		t.Fatal(err)
-	}
+	h, w, _, first := openWorkshop(t, openTestEmbedded(t), RoleStaff)
 	const joins = 40
 	start := time.Now()
 	for range joins {

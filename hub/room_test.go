@@ -84,6 +84,25 @@ func newTestHub(t *testing.T, store Store) *Hub {
 	return h
 }
 
+// openWorkshop starts a hub over store with a new workshop, and joins a
+// first member with role, whose welcome has arrived.
+func openWorkshop(t *testing.T, store Store, role Role) (*Hub, Workshop, *Session, *inbox) {
+	t.Helper()
+	h := newTestHub(t, store)
+	w, _, err := h.CreateWorkshop(t.Context(), "Test workshop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newInbox()
+	s, jerr := h.Join(t.Context(), w.Code, JoinRequest{Role: role}, m)
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	from := 0
+	m.waitFor(t, "welcome", &from)
+	return h, w, s, m
+}
+
 func openTestEmbedded(t *testing.T) *EmbeddedStore {
 	t.Helper()
 	s, err := OpenEmbedded(t.TempDir())
@@ -137,16 +156,7 @@ func TestRoomLoadsLazilyAndUnloadsWhenEmpty(t *testing.T) {
 // stored, and a room reloaded from snapshot and log has the same board.
 func TestSnapshotsAndReload(t *testing.T) {
 	store := openTestEmbedded(t)
-	h := newTestHub(t, store)
-	w, _, err := h.CreateWorkshop(context.Background(), "Snapshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newInbox()
-	s, jerr := h.Join(context.Background(), w.Code, JoinRequest{Role: RoleServiceUser}, m)
-	if jerr != nil {
-		t.Fatal(jerr)
-	}
+	_, w, s, m := openWorkshop(t, store, RoleServiceUser)
 	const n = 2*snapshotEvery + 30
 	var cards []string
 	from := 0
