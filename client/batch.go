@@ -2,9 +2,11 @@ package client
 
 import (
 	"bufio"
+	"encoding/binary"
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -14,6 +16,9 @@ const (
 	// deadlineSlack is how far the write deadline set on a connection may
 	// lag behind the one asked for.
 	deadlineSlack = time.Second
+	// frameHeader is the most a WebSocket frame's header adds to its
+	// payload, sent by a server (unmasked).
+	frameHeader = 10
 )
 
 // batchBuffers lends connections their gathering buffer only while they
@@ -29,6 +34,8 @@ var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBatch); r
 type batchConn struct {
 	net.Conn
 	in *bufio.Reader // the WebSocket's read buffer, set by Hijack; nil if unknown
+
+	raw syscall.RawConn // Conn's file descriptor, for writes that must not wait; nil if none
 
 	mu       sync.Mutex // guards the fields below, and writes to Conn
 	holding  bool
@@ -57,6 +64,75 @@ func (b *batchConn) release() error {
 	defer b.mu.Unlock()
 	b.holding = false
 	return b.flush()
+}
+
+// writeFrameNow writes payload as one text frame (a server's: unmasked)
+// if nothing else is writing to the connection and the socket takes it
+// in one system call that does not wait. taken says whether it was
+// written, in whole (done) or in part: what the socket did not take stays
+// gathered, first in line, for the next write or release (see pending).
+// Not taken, it is for the caller to queue. deadline is for the rest, if
+// any. err is the write's failure: the connection is done.
+//
+// The frame is written here rather than by the WebSocket library, which
+// would wait for its own lock while a control frame (a pong, a close)
+// waits for room in the socket.
+func (b *batchConn) writeFrameNow(payload []byte, deadline time.Time) (taken, done bool, err error) {
+	if !b.mu.TryLock() {
+		return false, false, nil
+	}
+	defer b.mu.Unlock()
+	if b.holding || b.buf != nil {
+		return false, false, nil
+	}
+	b.deadline = deadline // for what the socket does not take
+	if err := b.applyDeadline(); err != nil {
+		return true, false, err
+	}
+	b.buf = batchBuffers.Get().(*[]byte)
+	*b.buf = append(appendTextHeader(*b.buf, len(payload)), payload...)
+	n, err := writeNonblocking(b.raw, *b.buf)
+	if err != nil {
+		return true, false, err
+	}
+	if n < len(*b.buf) {
+		*b.buf = (*b.buf)[:copy(*b.buf, (*b.buf)[n:])]
+		return true, false, nil
+	}
+	*b.buf = (*b.buf)[:0]
+	batchBuffers.Put(b.buf)
+	b.buf = nil
+	return true, true, nil
+}
+
+// appendTextHeader appends the header of an unmasked, final text frame
+// with a payload of n bytes (RFC 6455, section 5.2).
+func appendTextHeader(dst []byte, n int) []byte {
+	const finText = 0x81
+	switch {
+	case n < 126:
+		return append(dst, finText, byte(n))
+	case n < 1<<16:
+		return append(dst, finText, 126, byte(n>>8), byte(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(dst, finText, 127), uint64(n))
+	}
+}
+
+// canWriteNow says whether frame may be written by writeFrameNow: it fits
+// in one gathering buffer, and the socket offers writes that do not wait.
+func (b *batchConn) canWriteNow(frame []byte) bool {
+	return b != nil && b.raw != nil && len(frame) <= maxBatch-frameHeader
+}
+
+// pending says whether bytes wait to be written: what writeFrameNow left.
+func (b *batchConn) pending() bool {
+	if b == nil {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf != nil
 }
 
 // Write implements net.Conn.
@@ -105,16 +181,25 @@ func (b *batchConn) flush() error {
 }
 
 func (b *batchConn) write(p []byte) (int, error) {
-	// Setting a deadline costs a timer update: a later one is set only
-	// once the one set is deadlineSlack behind, so a busy connection's
-	// writes may end up to deadlineSlack sooner than asked, never later.
+	if err := b.applyDeadline(); err != nil {
+		return 0, err
+	}
+	return b.Conn.Write(p)
+}
+
+// applyDeadline sets the write deadline asked for on the connection, which
+// refuses writes, even those that would not wait, once the one set has
+// passed. Setting a deadline costs a timer update: a later one is set only
+// once the one set is deadlineSlack behind, so a busy connection's writes
+// may end up to deadlineSlack sooner than asked, never later.
+func (b *batchConn) applyDeadline() error {
 	if b.deadline.Before(b.applied) || b.deadline.Sub(b.applied) > deadlineSlack {
 		if err := b.Conn.SetWriteDeadline(b.deadline); err != nil {
-			return 0, err
+			return err
 		}
 		b.applied = b.deadline
 	}
-	return b.Conn.Write(p)
+	return nil
 }
 
 // batchingHijack makes the upgrade hand the WebSocket library a batchConn.
@@ -134,6 +219,9 @@ func (h *batchingHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.conn = &batchConn{Conn: nc}
+	if sc, ok := nc.(syscall.Conn); ok {
+		h.conn.raw, _ = sc.SyscallConn()
+	}
 	if h.readBuffer > 0 && brw.Reader.Buffered() == 0 { // else the upgrade fails: data came before the handshake
 		h.conn.in = bufio.NewReaderSize(h.conn, h.readBuffer)
 		brw = bufio.NewReadWriter(h.conn.in, brw.Writer)

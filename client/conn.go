@@ -67,7 +67,10 @@ type Conn struct {
 	session *hub.Session // set once joined
 }
 
-var _ hub.Member = (*Conn)(nil)
+var (
+	_ hub.Member = (*Conn)(nil)
+	_ hub.Queuer = (*Conn)(nil)
+)
 
 func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
 	c := &Conn{ws: ws, log: log, id: uuid.New(), quit: make(chan struct{}), closed: make(chan struct{})}
@@ -77,12 +80,30 @@ func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
 	return c
 }
 
-// Send implements hub.Member: it queues a frame without waiting.
+// Send implements hub.Member: it writes frame at once if nothing else
+// waits to be written and the socket takes it without waiting, else
+// queues it; it never waits.
 func (c *Conn) Send(frame []byte) bool {
+	return c.add(frame, true)
+}
+
+// Queue implements hub.Queuer: it queues frame for a writer goroutine.
+func (c *Conn) Queue(frame []byte) bool {
+	return c.add(frame, false)
+}
+
+// add queues frame, or with now, writes it at once when it can.
+func (c *Conn) add(frame []byte, now bool) bool {
 	c.mu.Lock()
 	if c.closing() || len(c.send) >= sendQueue {
 		c.mu.Unlock()
 		return false
+	}
+	if now && c.serving && !c.writing && len(c.send) == 0 && len(c.answers) == 0 && !c.pingDue && c.out.canWriteNow(frame) {
+		c.writing = true
+		c.mu.Unlock()
+		c.writeNow(frame)
+		return true
 	}
 	c.send = append(c.send, frame)
 	start := c.startWriter()
@@ -91,6 +112,29 @@ func (c *Conn) Send(frame []byte) bool {
 		go c.writeLoop()
 	}
 	return true
+}
+
+// writeNow writes frame on the caller's goroutine, as the connection's
+// writer, as far as the socket takes it without waiting: most of the time
+// a phone keeps up and all of it goes, with no writer goroutine started
+// for one frame. What the socket did not take, and anything queued
+// meanwhile, is left to a writer goroutine; so is the frame if the
+// connection was being written to (by the reader, answering a ping).
+func (c *Conn) writeNow(frame []byte) {
+	taken, done, err := c.out.writeFrameNow(frame, time.Now().Add(writeWait))
+	switch {
+	case err != nil:
+		c.Close(nil)
+		c.finish(false)
+		return
+	case done && c.idleOut():
+		return
+	case !taken:
+		c.mu.Lock()
+		c.send = append(c.send, frame)
+		c.mu.Unlock()
+	}
+	go c.writeLoop()
 }
 
 // closing says whether Close was called.
@@ -307,7 +351,7 @@ func (c *Conn) writeLoop() {
 	var ping bool
 	for {
 		frames, ping = c.take(frames)
-		if len(frames) == 0 && !ping {
+		if len(frames) == 0 && !ping && !c.out.pending() {
 			if c.closing() {
 				c.finish(true)
 				return
@@ -364,6 +408,9 @@ func (c *Conn) idleOut() bool {
 // writeAll writes frames, then a ping if asked, all by deadline.
 func (c *Conn) writeAll(deadline time.Time, frames [][]byte, ping bool) bool {
 	c.out.hold()
+	if c.out != nil {
+		c.out.SetWriteDeadline(deadline) // for bytes writeNow left
+	}
 	for _, frame := range frames {
 		if !c.writeBy(deadline, websocket.TextMessage, frame) {
 			c.out.release()

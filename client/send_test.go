@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,12 +14,18 @@ import (
 )
 
 // pair returns a Conn whose writers may run (it has no reader) and the
-// phone at the other end.
-func pair(t *testing.T) (*Conn, *websocket.Conn) {
+// phone at the other end. With batched, the Conn is upgraded as Handler
+// does it, over a batchConn.
+func pair(t *testing.T, batched bool) (*Conn, *websocket.Conn) {
 	t.Helper()
 	conns := make(chan *Conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		up, rw := &websocket.Upgrader{}, w
+		if batched {
+			up = &websocket.Upgrader{WriteBufferSize: writeBuffer, WriteBufferPool: writeBuffers}
+			rw = &batchingHijack{ResponseWriter: w, readBuffer: readBuffer}
+		}
+		ws, err := up.Upgrade(rw, r, nil)
 		if err != nil {
 			return
 		}
@@ -34,12 +41,22 @@ func pair(t *testing.T) (*Conn, *websocket.Conn) {
 		t.Fatal(err)
 	}
 	c := <-conns
+	if batched && c.out == nil {
+		t.Fatal("the upgraded connection has no batchConn")
+	}
 	t.Cleanup(func() {
 		c.Close(nil)
 		<-c.closed
 		phone.Close()
 	})
 	return c, phone
+}
+
+// eachPair runs test over a plain pair and a batched one.
+func eachPair(t *testing.T, test func(t *testing.T, batched bool)) {
+	for _, batched := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batched=%v", batched), func(t *testing.T) { test(t, batched) })
+	}
 }
 
 // idle waits until c has no writer, and says whether it holds no queue.
@@ -60,8 +77,10 @@ func idle(t *testing.T, c *Conn) bool {
 // TestSendKeepsOrderAcrossWriters: frames sent in bursts, with writers
 // ending between them, arrive in the order sent, and the writer ends with
 // the queue dropped once all is written.
-func TestSendKeepsOrderAcrossWriters(t *testing.T) {
-	c, phone := pair(t)
+func TestSendKeepsOrderAcrossWriters(t *testing.T) { eachPair(t, sendKeepsOrderAcrossWriters) }
+
+func sendKeepsOrderAcrossWriters(t *testing.T, batched bool) {
+	c, phone := pair(t, batched)
 	const bursts, each = 20, 50
 	got := make(chan string, bursts*each)
 	go func() {
@@ -95,8 +114,10 @@ func TestSendKeepsOrderAcrossWriters(t *testing.T) {
 
 // TestPingAlone: the pinger's goroutine writes the ping itself, and no
 // writer stays behind.
-func TestPingAlone(t *testing.T) {
-	c, phone := pair(t)
+func TestPingAlone(t *testing.T) { eachPair(t, pingAlone) }
+
+func pingAlone(t *testing.T, batched bool) {
+	c, phone := pair(t, batched)
 	pinged := make(chan struct{}, 1)
 	phone.SetPingHandler(func(string) error { pinged <- struct{}{}; return nil })
 	go func() {
@@ -122,9 +143,11 @@ func TestPingAlone(t *testing.T) {
 
 // TestCloseAsWriterEnds: Close at the moment a writer runs out of frames
 // still sends the last frame and closes, at once.
-func TestCloseAsWriterEnds(t *testing.T) {
+func TestCloseAsWriterEnds(t *testing.T) { eachPair(t, closeAsWriterEnds) }
+
+func closeAsWriterEnds(t *testing.T, batched bool) {
 	for i := range 50 {
-		c, phone := pair(t)
+		c, phone := pair(t, batched)
 		c.Send([]byte("frame"))
 		go c.Close([]byte("last"))
 		var got []string
@@ -142,5 +165,116 @@ func TestCloseAsWriterEnds(t *testing.T) {
 		if fmt.Sprint(got) != "[frame last]" {
 			t.Fatalf("run %d: frames %v, want [frame last]", i, got)
 		}
+	}
+}
+
+// TestSendWritesAtOnce: on a connection upgraded as Handler does it, a
+// frame sent while nothing else waits is written before Send returns,
+// with no writer goroutine left to run and no queue kept; frames of every
+// length the header encodes differently arrive whole.
+func TestSendWritesAtOnce(t *testing.T) {
+	c, phone := pair(t, true)
+	for _, n := range []int{0, 1, 125, 126, 127, 1000, 65535 - 1, maxBatch - frameHeader, maxBatch} {
+		want := strings.Repeat("w", n)
+		if !c.Send([]byte(want)) {
+			t.Fatal("frame refused")
+		}
+		c.mu.Lock()
+		writing, queue := c.writing, c.send
+		c.mu.Unlock()
+		if n <= maxBatch-frameHeader && (writing || queue != nil) {
+			t.Fatalf("%d bytes: after Send, writer running %v, queue of %d; want it all written", n, writing, len(queue))
+		}
+		phone.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, data, err := phone.ReadMessage(); err != nil || string(data) != want {
+			t.Fatalf("%d bytes: read %d bytes, %v; want them all", n, len(data), err)
+		}
+	}
+}
+
+// TestSendDoesNotWaitForWriter: while something else writes to the socket
+// (the reader answering a ping, in a full socket), Send returns at once
+// and leaves the frame to a writer.
+func TestSendDoesNotWaitForWriter(t *testing.T) {
+	c, phone := pair(t, true)
+	c.out.mu.Lock()
+	sent := make(chan bool)
+	go func() { sent <- c.Send([]byte("after")) }()
+	select {
+	case ok := <-sent:
+		if !ok {
+			t.Fatal("frame refused")
+		}
+	case <-time.After(5 * time.Second):
+		c.out.mu.Unlock()
+		t.Fatal("Send waited for the socket's writer")
+	}
+	c.out.mu.Unlock()
+	phone.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, data, err := phone.ReadMessage(); err != nil || string(data) != "after" {
+		t.Fatalf("read %q, %v; want \"after\"", data, err)
+	}
+}
+
+// TestSendLeavesRestToWriter: when the socket takes only part of a frame,
+// or none, a writer goroutine writes the rest once the phone reads again,
+// whether or not frames are queued behind it, and those follow it in
+// order, whole.
+func TestSendLeavesRestToWriter(t *testing.T) {
+	c, phone := pair(t, true)
+	c.out.Conn.(*net.TCPConn).SetWriteBuffer(16 << 10)
+	phone.NetConn().(*net.TCPConn).SetReadBuffer(16 << 10)
+	frame := func(i int) string { return fmt.Sprintf("%04d%s", i, strings.Repeat("x", 3000)) }
+	next, read := 0, 0
+	for _, behind := range []int{0, 10} {
+		// Send until one frame is not all written at once, then behind more.
+		for {
+			if next == 1000 {
+				t.Fatalf("%d KB sent to a phone that does not read, all written at once", next*3)
+			}
+			if !c.Send([]byte(frame(next))) {
+				t.Fatalf("frame %d refused", next)
+			}
+			next++
+			c.mu.Lock()
+			writing := c.writing
+			c.mu.Unlock()
+			if writing {
+				break
+			}
+		}
+		for range behind {
+			if !c.Send([]byte(frame(next))) {
+				t.Fatalf("frame %d refused", next)
+			}
+			next++
+		}
+		for ; read < next; read++ {
+			phone.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, data, err := phone.ReadMessage()
+			if err != nil {
+				t.Fatalf("frame %d of %d: %v", read, next, err)
+			}
+			if string(data) != frame(read) {
+				t.Fatalf("frame %d: got %.10q... (%d bytes), want %.10q...", read, data, len(data), frame(read))
+			}
+		}
+		if !idle(t, c) {
+			t.Fatal("the writer ended and kept its queue, want it dropped")
+		}
+	}
+}
+
+// TestSendAfterDeadlinePassed: a frame written at once goes out although
+// the write deadline last set on the socket has passed (it is moved on).
+func TestSendAfterDeadlinePassed(t *testing.T) {
+	c, phone := pair(t, true)
+	c.out.SetDeadline(time.Now().Add(-time.Second))
+	if !c.Send([]byte("late")) {
+		t.Fatal("frame refused")
+	}
+	phone.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, data, err := phone.ReadMessage(); err != nil || string(data) != "late" {
+		t.Fatalf("read %q, %v; want \"late\"", data, err)
 	}
 }
