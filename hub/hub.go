@@ -59,11 +59,21 @@ func (c *Config) fill() {
 // Member is one connection in a room, as the room sees it: somewhere to
 // send frames. Implementations must not block.
 type Member interface {
-	// Send queues a frame; false means the queue is full and the member
-	// is too slow to keep up.
+	// Send queues a frame, or writes it at once if the connection takes
+	// it without waiting; false means the queue is full and the member is
+	// too slow to keep up.
 	Send(frame []byte) bool
 	// Close sends a last frame (if not nil) and closes the connection.
 	Close(frame []byte)
+}
+
+// A Queuer is a Member that can also queue a frame without writing any of
+// it on the caller's goroutine, for a writer goroutine of its own. A room
+// sends a broadcast with Send to its first directSends members and queues
+// it to the rest, so that a big room's writes are spread over writers on
+// every core rather than taking turns on the room's goroutine.
+type Queuer interface {
+	Queue(frame []byte) bool
 }
 
 // Hub holds the live rooms of this instance and the store behind them.

@@ -11,6 +11,10 @@ import (
 const (
 	// inboxSize bounds requests waiting for a room; senders wait when full.
 	inboxSize = 256
+	// directSends is how many members of a room a broadcast may be
+	// written to on the room's goroutine (see Queuer): a workshop's
+	// phones, facilitator and screens.
+	directSends = 32
 	// newsSize bounds entries from the subscription; past it the room
 	// catches up from the log instead.
 	newsSize = 1024
@@ -355,6 +359,20 @@ func (r *Room) closeAll(frame []byte) {
 // slow to keep up and is dropped (it reconnects and resumes).
 func (r *Room) send(s *Session, frame []byte) {
 	if !s.member.Send(frame) {
+		r.hub.obs.SlowConsumer()
+		r.dropMember(s, nil)
+	}
+}
+
+// sendNth sends the nth frame of a broadcast (counting from 0): with Send
+// to the first directSends members, queued to the rest (see Queuer).
+func (r *Room) sendNth(n int, s *Session, frame []byte) {
+	q, ok := s.member.(Queuer)
+	if n < directSends || !ok {
+		r.send(s, frame)
+		return
+	}
+	if !q.Queue(frame) {
 		r.hub.obs.SlowConsumer()
 		r.dropMember(s, nil)
 	}

@@ -203,8 +203,10 @@ func (r *Room) sendPresence() {
 		return
 	}
 	r.lastPresence, r.presenceAt = frame, time.Now()
+	n := 0
 	for s := range r.members {
-		r.send(s, frame)
+		r.sendNth(n, s, frame)
+		n++
 	}
 }
 

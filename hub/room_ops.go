@@ -148,28 +148,30 @@ func (r *Room) broadcast(e Entry, revealing bool) {
 	defer func() { r.hub.obs.FanOut(time.Since(start), len(r.members)) }()
 
 	var full, hidden []byte
+	n := 0
 	for s := range r.members {
 		viewer := s.viewer()
 		switch {
 		case revealing && viewer.Role != RoleFacilitator:
 			v := e.View(viewer)
 			v.T, v.Revealed = "op", r.board.Revealed(viewer)
-			r.send(s, encode(v))
+			r.sendNth(n, s, encode(v))
 		case e.visibleTo(viewer):
 			if full == nil {
 				v := e.View(viewer)
 				v.T = "op"
 				full = encode(v)
 			}
-			r.send(s, full)
+			r.sendNth(n, s, full)
 		default:
 			if hidden == nil {
 				v := e.View(viewer)
 				v.T = "op"
 				hidden = encode(v)
 			}
-			r.send(s, hidden)
+			r.sendNth(n, s, hidden)
 		}
+		n++
 	}
 }
 
