@@ -7,7 +7,7 @@ import "time"
 type Observer interface {
 	// OpDone is called for every op answered: code is "" when accepted.
 	OpDone(code string)
-	// FanOut is called after an op was queued to members.
+	// FanOut is called after an op was sent to members (written or queued).
 	FanOut(d time.Duration, members int)
 	// StoreCall is called after every store call a room makes.
 	StoreCall(name string, d time.Duration, err error)
