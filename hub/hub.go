@@ -69,9 +69,9 @@ type Member interface {
 
 // A Queuer is a Member that can also queue a frame without writing any of
 // it on the caller's goroutine, for a writer goroutine of its own. A room
-// sends a broadcast with Send to its first directSends members and queues
-// it to the rest, so that a big room's writes are spread over writers on
-// every core rather than taking turns on the room's goroutine.
+// of more than directSends members queues its broadcasts, so that its
+// writes are spread over writers on every core rather than taking turns
+// on the room's goroutine; a smaller one sends them.
 type Queuer interface {
 	Queue(frame []byte) bool
 }

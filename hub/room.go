@@ -11,8 +11,8 @@ import (
 const (
 	// inboxSize bounds requests waiting for a room; senders wait when full.
 	inboxSize = 256
-	// directSends is how many members of a room a broadcast may be
-	// written to on the room's goroutine (see Queuer): a workshop's
+	// directSends is the most members a room may have for its broadcasts
+	// to be written on its own goroutine (see Queuer): a workshop's
 	// phones, facilitator and screens.
 	directSends = 32
 	// newsSize bounds entries from the subscription; past it the room
@@ -364,11 +364,11 @@ func (r *Room) send(s *Session, frame []byte) {
 	}
 }
 
-// sendNth sends the nth frame of a broadcast (counting from 0): with Send
-// to the first directSends members, queued to the rest (see Queuer).
-func (r *Room) sendNth(n int, s *Session, frame []byte) {
+// sendEach sends a broadcast's frame to s: with Send in a room of at most
+// directSends members, queued in a bigger one (see Queuer).
+func (r *Room) sendEach(s *Session, frame []byte) {
 	q, ok := s.member.(Queuer)
-	if n < directSends || !ok {
+	if len(r.members) <= directSends || !ok {
 		r.send(s, frame)
 		return
 	}

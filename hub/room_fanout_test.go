@@ -13,6 +13,7 @@ import (
 type queueInbox struct {
 	*inbox
 	sent, queued atomic.Int32
+	from         int // for waitFor
 }
 
 func isOpFrame(frame []byte) bool {
@@ -35,35 +36,43 @@ func (m *queueInbox) Queue(frame []byte) bool {
 	return m.inbox.Send(frame)
 }
 
-// TestBroadcastQueuesPastDirectSends: a broadcast is sent with Send to at
-// most directSends members, who may be written to on the room's
-// goroutine, and queued to the rest; members that cannot be queued to are
-// sent to all the same.
-func TestBroadcastQueuesPastDirectSends(t *testing.T) {
+// TestBigRoomsQueueBroadcasts: a room of at most directSends members
+// sends a broadcast with Send, which may write it on the room's goroutine;
+// a bigger room queues it to every member that can be queued to, and
+// sends it to the others.
+func TestBigRoomsQueueBroadcasts(t *testing.T) {
 	h, w, s, plain := openWorkshop(t, openTestEmbedded(t), RoleStaff)
-	const queuers = directSends + 8
-	members := make([]*queueInbox, queuers)
-	for i := range members {
-		members[i] = &queueInbox{inbox: newInbox()}
-		if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, members[i]); err != nil {
+	var members []*queueInbox
+	join := func() {
+		m := &queueInbox{inbox: newInbox()}
+		if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, m); err != nil {
 			t.Fatal(err)
 		}
+		members = append(members, m)
+	}
+	plainFrom := 0
+	// broadcast submits an op and says how many of members it was sent
+	// to and queued to.
+	broadcast := func() (sent, queued int32) {
+		t.Helper()
+		s.Submit(uuid.NewString(), Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "for everyone"}})
+		plain.waitFor(t, "op", &plainFrom)
+		for _, m := range members {
+			m.waitFor(t, "op", &m.from)
+			sent += m.sent.Swap(0)
+			queued += m.queued.Swap(0)
+		}
+		return sent, queued
 	}
 
-	s.Submit(uuid.NewString(), Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "for everyone"}})
-	from := 0
-	plain.waitFor(t, "op", &from)
-	var sent, queued int32
-	for _, m := range members {
-		from := 0
-		m.waitFor(t, "op", &from)
-		sent += m.sent.Load()
-		queued += m.queued.Load()
+	for len(members) < directSends-1 {
+		join()
 	}
-	// The plain member took one of the direct sends, or was sent to
-	// past them because it cannot be queued to.
-	if sent+queued != queuers || queued < queuers-directSends || queued > queuers-directSends+1 {
-		t.Fatalf("op sent to %d and queued to %d of %d members that can be queued to; want %d or %d queued",
-			sent, queued, queuers, queuers-directSends, queuers-directSends+1)
+	if sent, queued := broadcast(); sent != directSends-1 || queued != 0 {
+		t.Fatalf("in a room of %d: op sent to %d and queued to %d of %d; want it sent to all", directSends, sent, queued, len(members))
+	}
+	join()
+	if sent, queued := broadcast(); sent != 0 || queued != directSends {
+		t.Fatalf("in a room of %d: op sent to %d and queued to %d of %d; want it queued to all", directSends+1, sent, queued, len(members))
 	}
 }

@@ -203,10 +203,8 @@ func (r *Room) sendPresence() {
 		return
 	}
 	r.lastPresence, r.presenceAt = frame, time.Now()
-	n := 0
 	for s := range r.members {
-		r.sendNth(n, s, frame)
-		n++
+		r.sendEach(s, frame)
 	}
 }
 

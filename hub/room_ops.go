@@ -148,30 +148,28 @@ func (r *Room) broadcast(e Entry, revealing bool) {
 	defer func() { r.hub.obs.FanOut(time.Since(start), len(r.members)) }()
 
 	var full, hidden []byte
-	n := 0
 	for s := range r.members {
 		viewer := s.viewer()
 		switch {
 		case revealing && viewer.Role != RoleFacilitator:
 			v := e.View(viewer)
 			v.T, v.Revealed = "op", r.board.Revealed(viewer)
-			r.sendNth(n, s, encode(v))
+			r.sendEach(s, encode(v))
 		case e.visibleTo(viewer):
 			if full == nil {
 				v := e.View(viewer)
 				v.T = "op"
 				full = encode(v)
 			}
-			r.sendNth(n, s, full)
+			r.sendEach(s, full)
 		default:
 			if hidden == nil {
 				v := e.View(viewer)
 				v.T = "op"
 				hidden = encode(v)
 			}
-			r.sendNth(n, s, hidden)
+			r.sendEach(s, hidden)
 		}
-		n++
 	}
 }
 
