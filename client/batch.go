@@ -30,7 +30,9 @@ var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBatch); r
 // gathered and go out in one system call on release; otherwise each write
 // goes straight through. Sending to sockets is where a busy server spends
 // its time, and a phone that fell a little behind gets what it missed in
-// one write. The write deadline is applied when the bytes are written.
+// one write. A frame can also be written by the caller of Send, in one
+// system call that does not wait (writeFrameNow), when nothing else is
+// written. The write deadline is applied when the bytes are written.
 type batchConn struct {
 	net.Conn
 	in *bufio.Reader // the WebSocket's read buffer, set by Hijack; nil if unknown

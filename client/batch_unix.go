@@ -7,9 +7,9 @@ import (
 	"syscall"
 )
 
-// writeNonblocking writes p to raw's socket in one system call that does not wait
-// for room in the socket's buffer, and returns how much it took: none
-// when the buffer is full.
+// writeNonblocking writes p to raw's socket in one system call that does
+// not wait for room in the socket's buffer, and returns how much it took:
+// none when the buffer is full.
 func writeNonblocking(raw syscall.RawConn, p []byte) (int, error) {
 	var n int
 	var werr error
