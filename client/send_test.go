@@ -278,3 +278,13 @@ func TestSendAfterDeadlinePassed(t *testing.T) {
 		t.Fatalf("read %q, %v; want \"late\"", data, err)
 	}
 }
+
+// TestTextHeader: the header of a text frame too long for writeFrameNow,
+// which the tests above cannot send through it, has the 8-byte length.
+func TestTextHeader(t *testing.T) {
+	got := appendTextHeader(nil, 70000)
+	want := []byte{0x81, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70}
+	if string(got) != string(want) {
+		t.Fatalf("header % x, want % x", got, want)
+	}
+}
