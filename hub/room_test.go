@@ -93,14 +93,23 @@ func openWorkshop(t *testing.T, store Store, role Role) (*Hub, Workshop, *Sessio
 	if err != nil {
 		t.Fatal(err)
 	}
+	s, m, _ := joinWelcomed(t, h, w.Code, role)
+	return h, w, s, m
+}
+
+// joinWelcomed joins a new member with role to the workshop code, and
+// returns once its welcome has arrived, with the index of the frame after
+// it (for waitFor).
+func joinWelcomed(t *testing.T, h *Hub, code string, role Role) (*Session, *inbox, int) {
+	t.Helper()
 	m := newInbox()
-	s, jerr := h.Join(t.Context(), w.Code, JoinRequest{Role: role}, m)
+	s, jerr := h.Join(t.Context(), code, JoinRequest{Role: role}, m)
 	if jerr != nil {
 		t.Fatal(jerr)
 	}
 	from := 0
 	m.waitFor(t, "welcome", &from)
-	return h, w, s, m
+	return s, m, from
 }
 
 func openTestEmbedded(t *testing.T) *EmbeddedStore {
@@ -124,13 +133,7 @@ func TestRoomLoadsLazilyAndUnloadsWhenEmpty(t *testing.T) {
 	if n := h.LiveRooms(); n != 0 {
 		t.Fatalf("live rooms before any join: got %d, want 0", n)
 	}
-	m := newInbox()
-	s, jerr := h.Join(context.Background(), w.Code, JoinRequest{Role: RoleStaff}, m)
-	if jerr != nil {
-		t.Fatal(jerr)
-	}
-	from := 0
-	m.waitFor(t, "welcome", &from)
+	s, m, from := joinWelcomed(t, h, w.Code, RoleStaff)
 	s.Submit(uuid.NewString(), Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "kept"}})
 	m.waitFor(t, "ack", &from)
 	if n := h.LiveRooms(); n != 1 {
