@@ -367,15 +367,14 @@ func (r *Room) send(s *Session, frame []byte) {
 // sendEach sends a broadcast's frame to s: with Send in a room of at most
 // directSends members, queued in a bigger one (see Queuer).
 func (r *Room) sendEach(s *Session, frame []byte) {
-	q, ok := s.member.(Queuer)
-	if len(r.members) <= directSends || !ok {
-		r.send(s, frame)
+	if q, ok := s.member.(Queuer); ok && len(r.members) > directSends {
+		if !q.Queue(frame) {
+			r.hub.obs.SlowConsumer()
+			r.dropMember(s, nil)
+		}
 		return
 	}
-	if !q.Queue(frame) {
-		r.hub.obs.SlowConsumer()
-		r.dropMember(s, nil)
-	}
+	r.send(s, frame)
 }
 
 func (r *Room) dropMember(s *Session, frame []byte) {
