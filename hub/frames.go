@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -38,12 +39,6 @@ type welcomeFrame struct {
 	Ops   []OpView   `json:"ops,omitempty"`
 }
 
-type ackFrame struct {
-	T  string `json:"t"`
-	ID string `json:"id"`
-	V  int64  `json:"v"`
-}
-
 type nackFrame struct {
 	T       string `json:"t"`
 	ID      string `json:"id"`
@@ -76,8 +71,17 @@ func encode(v any) []byte {
 	return b
 }
 
-// AckFrame encodes an ack.
-func AckFrame(id string, v int64) []byte { return encode(ackFrame{"ack", id, v}) }
+// AckFrame encodes an ack, one per op, by hand (see json.go).
+func AckFrame(id string, v int64) []byte {
+	b := appendJSONString(append(make([]byte, 0, 64), `{"t":"ack","id":`...), id)
+	return append(strconv.AppendInt(append(b, `,"v":`...), v, 10), '}')
+}
+
+// opFrame encodes an op frame, by hand (see json.go).
+func opFrame(v OpView) []byte {
+	v.T = "op"
+	return v.appendJSON(make([]byte, 0, jsonSizeHint(v.ID, v.By, &v.Op)))
+}
 
 // NackFrame encodes a nack for op id.
 func NackFrame(id string, err *Error) []byte {

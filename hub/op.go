@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -131,47 +130,4 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 func refuse(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// MarshalJSON writes only the fields that belong to the op's kind, with
-// explicit nulls where the contract gives null a meaning (the tray, no focus,
-// no agreed level, a stopped timer).
-func (o Op) MarshalJSON() ([]byte, error) {
-	m := map[string]any{"kind": o.Kind}
-	switch o.Kind {
-	case KindCardAdd:
-		m["card"] = o.Card
-		if o.hidden && o.Card != nil {
-			m["card"] = map[string]any{"id": o.Card.ID, "stage": o.Card.Stage, "level": o.Card.Level, "hidden": true}
-		}
-	case KindCardEdit:
-		m["cardId"], m["text"] = o.CardID, o.Text
-		if o.hidden {
-			delete(m, "text")
-			m["hidden"] = true
-		}
-	case KindCardMove:
-		m["cardId"], m["stage"], m["level"], m["index"] = o.CardID, o.Stage, o.Level, o.Index
-	case KindCardDelete:
-		m["cardId"] = o.CardID
-	case KindCardVote:
-		m["cardId"], m["delta"] = o.CardID, o.Delta
-	case KindCardAgree:
-		m["cardId"], m["agreed"] = o.CardID, o.Agreed
-	case KindStageAgree:
-		m["stage"], m["level"], m["note"] = o.Stage, o.Level, o.Note
-	case KindConsentSet:
-		m["stage"], m["answer"], m["previous"] = o.Stage, o.Answer, o.Previous
-	case KindPhaseSet:
-		m["phase"] = o.Phase
-	case KindFocusSet:
-		m["stage"] = o.Stage
-	case KindTimerSet:
-		m["seconds"], m["timerEndsAt"] = o.Seconds, o.TimerEndsAt
-	case KindVotesSet:
-		m["budget"] = o.Budget
-	case KindParticipantRemove:
-		m["participantId"], m["removeCards"] = o.ParticipantID, o.RemoveCards
-	}
-	return json.Marshal(m)
 }

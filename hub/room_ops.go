@@ -153,20 +153,16 @@ func (r *Room) broadcast(e Entry, revealing bool) {
 		switch {
 		case revealing && viewer.Role != RoleFacilitator:
 			v := e.View(viewer)
-			v.T, v.Revealed = "op", r.board.Revealed(viewer)
-			r.sendEach(s, encode(v))
+			v.Revealed = r.board.Revealed(viewer)
+			r.sendEach(s, opFrame(v))
 		case e.visibleTo(viewer):
 			if full == nil {
-				v := e.View(viewer)
-				v.T = "op"
-				full = encode(v)
+				full = opFrame(e.View(viewer))
 			}
 			r.sendEach(s, full)
 		default:
 			if hidden == nil {
-				v := e.View(viewer)
-				v.T = "op"
-				hidden = encode(v)
+				hidden = opFrame(e.View(viewer))
 			}
 			r.sendEach(s, hidden)
 		}

@@ -261,10 +261,7 @@ func (s *EmbeddedStore) pendingRoom(id string) (*pendingRoom, error) {
 // its version and, while that is not yet durable, its Pending.
 func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expected int64, e Entry) (int64, Pending, error) {
 	e.V = expected + 1
-	data, err := json.Marshal(e)
-	if err != nil {
-		return 0, nil, err
-	}
+	data := e.appendJSON(make([]byte, 0, jsonSizeHint(e.ID, e.By, &e.Op)+len(e.Owner)+len(e.Epoch)))
 	w := s.wal
 	w.mu.Lock()
 	defer w.mu.Unlock()
