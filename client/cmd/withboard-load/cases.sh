@@ -65,7 +65,8 @@ for c in "${cases[@]}"; do
 		echo "## 4. embedded: saturation, beside the bare gorilla/websocket loop"
 		start 9101 -data "$work/data4"
 		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -baseline -workshops 200 -phones 25 \
-			-rates 1000,1250,1500,1750,2000,2250,2500,2750,3000,3500,4000 -warmup 10s -duration 20s -slo 100ms
+			-rates 1000,1125,1250,1375,1500,1625,1750,1875,2000,2125,2250,2375,2500,2625,2750,3000,3500,4000 \
+			-warmup 10s -duration 20s -slo 100ms
 		;;
 	5)
 		echo "## 5. embedded: 10,000 idle connections"
