@@ -31,7 +31,7 @@ var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBatch); r
 // goes straight through. Sending to sockets is where a busy server spends
 // its time, and a phone that fell a little behind gets what it missed in
 // one write. A frame can also be written by the caller of Send, in one
-// system call that does not wait (writeFrameNow), when nothing else is
+// system call that does not wait (writeFramesNow), when nothing else is
 // written. The write deadline is applied when the bytes are written.
 type batchConn struct {
 	net.Conn
@@ -68,18 +68,18 @@ func (b *batchConn) release() error {
 	return b.flush()
 }
 
-// writeFrameNow writes payload as one text frame (a server's: unmasked)
-// if nothing else is writing to the connection and the socket takes it
-// in one system call that does not wait. taken says whether it was
-// written, in whole (done) or in part: what the socket did not take stays
-// gathered, first in line, for the next write or release (see pending).
-// Not taken, it is for the caller to queue. deadline is for the rest, if
-// any. err is the write's failure: the connection is done.
+// writeFramesNow writes each payload as a text frame (a server's:
+// unmasked) if nothing else is writing to the connection and the socket
+// takes them in one system call that does not wait. taken says whether
+// they were written, in whole (done) or in part: what the socket did not
+// take stays gathered, first in line, for the next write or release (see
+// pending). Not taken, they are for the caller to queue. deadline is for
+// the rest, if any. err is the write's failure: the connection is done.
 //
 // The frame is written here rather than by the WebSocket library, which
 // would wait for its own lock while a control frame (a pong, a close)
 // waits for room in the socket.
-func (b *batchConn) writeFrameNow(payload []byte, deadline time.Time) (taken, done bool, err error) {
+func (b *batchConn) writeFramesNow(payloads [][]byte, deadline time.Time) (taken, done bool, err error) {
 	if !b.mu.TryLock() {
 		return false, false, nil
 	}
@@ -92,7 +92,9 @@ func (b *batchConn) writeFrameNow(payload []byte, deadline time.Time) (taken, do
 		return true, false, err
 	}
 	b.buf = batchBuffers.Get().(*[]byte)
-	*b.buf = append(appendTextHeader(*b.buf, len(payload)), payload...)
+	for _, p := range payloads {
+		*b.buf = append(appendTextHeader(*b.buf, len(p)), p...)
+	}
 	n, err := writeNonblocking(b.raw, *b.buf)
 	if err != nil {
 		return true, false, err
@@ -121,13 +123,21 @@ func appendTextHeader(dst []byte, n int) []byte {
 	}
 }
 
-// canWriteNow says whether frame may be written by writeFrameNow: it fits
-// in one gathering buffer, and the socket offers writes that do not wait.
-func (b *batchConn) canWriteNow(frame []byte) bool {
-	return b != nil && b.raw != nil && len(frame) <= maxBatch-frameHeader
+// canWriteNow says whether frames may be written by writeFramesNow: they
+// fit in one gathering buffer, and the socket offers writes that do not
+// wait.
+func (b *batchConn) canWriteNow(frames [][]byte) bool {
+	if b == nil || b.raw == nil {
+		return false
+	}
+	n := 0
+	for _, f := range frames {
+		n += frameHeader + len(f)
+	}
+	return n <= maxBatch
 }
 
-// pending says whether bytes wait to be written: what writeFrameNow left.
+// pending says whether bytes wait to be written: what writeFramesNow left.
 func (b *batchConn) pending() bool {
 	if b == nil {
 		return false

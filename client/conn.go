@@ -68,8 +68,9 @@ type Conn struct {
 }
 
 var (
-	_ hub.Member = (*Conn)(nil)
-	_ hub.Queuer = (*Conn)(nil)
+	_ hub.Member     = (*Conn)(nil)
+	_ hub.Queuer     = (*Conn)(nil)
+	_ hub.PairSender = (*Conn)(nil)
 )
 
 func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
@@ -84,28 +85,34 @@ func newConn(ws *websocket.Conn, log *slog.Logger) *Conn {
 // waits to be written and the socket takes it without waiting, else
 // queues it; it never waits.
 func (c *Conn) Send(frame []byte) bool {
-	return c.add(frame, true)
+	return c.add(true, frame)
+}
+
+// SendPair implements hub.PairSender: it sends first, then second, as
+// Send would, in one system call when it writes them at once.
+func (c *Conn) SendPair(first, second []byte) bool {
+	return c.add(true, first, second)
 }
 
 // Queue implements hub.Queuer: it queues frame for a writer goroutine.
 func (c *Conn) Queue(frame []byte) bool {
-	return c.add(frame, false)
+	return c.add(false, frame)
 }
 
-// add queues frame, or with now, writes it at once when it can.
-func (c *Conn) add(frame []byte, now bool) bool {
+// add queues frames, or with now, writes them at once when it can.
+func (c *Conn) add(now bool, frames ...[]byte) bool {
 	c.mu.Lock()
-	if c.closing() || len(c.send) >= sendQueue {
+	if c.closing() || len(c.send)+len(frames) > sendQueue {
 		c.mu.Unlock()
 		return false
 	}
-	if now && c.serving && !c.writing && len(c.send) == 0 && len(c.answers) == 0 && !c.pingDue && c.out.canWriteNow(frame) {
+	if now && c.serving && !c.writing && len(c.send) == 0 && len(c.answers) == 0 && !c.pingDue && c.out.canWriteNow(frames) {
 		c.writing = true
 		c.mu.Unlock()
-		c.writeNow(frame)
+		c.writeNow(frames)
 		return true
 	}
-	c.send = append(c.send, frame)
+	c.send = append(c.send, frames...)
 	start := c.startWriter()
 	c.mu.Unlock()
 	if start {
@@ -114,14 +121,14 @@ func (c *Conn) add(frame []byte, now bool) bool {
 	return true
 }
 
-// writeNow writes frame on the caller's goroutine, as the connection's
-// writer, as far as the socket takes it without waiting: most of the time
-// a phone keeps up and all of it goes, with no writer goroutine started
-// for one frame. What the socket did not take, and anything queued
-// meanwhile, is left to a writer goroutine; so is the frame if the
+// writeNow writes frames on the caller's goroutine, as the connection's
+// writer, as far as the socket takes them without waiting: most of the
+// time a phone keeps up and all of it goes, with no writer goroutine
+// started for one frame. What the socket did not take, and anything queued
+// meanwhile, is left to a writer goroutine; so are the frames if the
 // connection was being written to (by the reader, answering a ping).
-func (c *Conn) writeNow(frame []byte) {
-	taken, done, err := c.out.writeFrameNow(frame, time.Now().Add(writeWait))
+func (c *Conn) writeNow(frames [][]byte) {
+	taken, done, err := c.out.writeFramesNow(frames, time.Now().Add(writeWait))
 	switch {
 	case err != nil:
 		c.Close(nil)
@@ -131,7 +138,7 @@ func (c *Conn) writeNow(frame []byte) {
 		return
 	case !taken:
 		c.mu.Lock()
-		c.send = append(c.send, frame)
+		c.send = append(c.send, frames...)
 		c.mu.Unlock()
 	}
 	go c.writeLoop()

@@ -282,7 +282,7 @@ func TestSendAfterDeadlinePassed(t *testing.T) {
 	}
 }
 
-// TestTextHeader: the header of a text frame too long for writeFrameNow,
+// TestTextHeader: the header of a text frame too long for writeFramesNow,
 // which the tests above cannot send through it, has the 8-byte length.
 func TestTextHeader(t *testing.T) {
 	got := appendTextHeader(nil, 70000)
@@ -290,4 +290,48 @@ func TestTextHeader(t *testing.T) {
 	if string(got) != string(want) {
 		t.Fatalf("header % x, want % x", got, want)
 	}
+}
+
+// TestSendPair: the two frames of SendPair arrive in order, whole. On a
+// connection upgraded as Handler does it, a small pair sent while nothing
+// else waits is written before SendPair returns (in one system call); a
+// pair too big to write at once, or sent while the socket is being
+// written to, is queued in order.
+func TestSendPair(t *testing.T) { eachPair(t, sendPair) }
+
+func sendPair(t *testing.T, batched bool) {
+	c, phone := pair(t, batched)
+	read := func(want string) {
+		t.Helper()
+		phone.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, data, err := phone.ReadMessage(); err != nil || string(data) != want {
+			t.Fatalf("read %.12q... (%d bytes), %v; want %.12q... (%d bytes)", data, len(data), err, want, len(want))
+		}
+	}
+	for _, n := range []int{10, 1000, maxBatch / 2} {
+		idle(t, c)
+		first, second := strings.Repeat("1", n), strings.Repeat("2", n)
+		if !c.SendPair([]byte(first), []byte(second)) {
+			t.Fatal("pair refused")
+		}
+		c.mu.Lock()
+		writing, queue := c.writing, c.send
+		c.mu.Unlock()
+		if batched && n <= 1000 && (writing || queue != nil) {
+			t.Fatalf("%d bytes each: after SendPair, writer running %v, queue of %d; want both written", n, writing, len(queue))
+		}
+		read(first)
+		read(second)
+	}
+	if !batched {
+		return
+	}
+	idle(t, c)
+	c.out.mu.Lock() // the reader answering a ping
+	c.SendPair([]byte("first"), []byte("second"))
+	c.Send([]byte("third"))
+	c.out.mu.Unlock()
+	read("first")
+	read("second")
+	read("third")
 }

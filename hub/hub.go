@@ -76,6 +76,13 @@ type Queuer interface {
 	Queue(frame []byte) bool
 }
 
+// A PairSender is a Member that can send two frames in one write. The
+// member whose op a room sends out gets the op frame and its ack together:
+// one system call, and one wake-up of the phone, rather than two.
+type PairSender interface {
+	SendPair(first, second []byte) bool
+}
+
 // Hub holds the live rooms of this instance and the store behind them.
 type Hub struct {
 	// set at construction

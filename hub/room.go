@@ -377,6 +377,23 @@ func (r *Room) sendEach(s *Session, frame []byte) {
 	r.send(s, frame)
 }
 
+// sendWithAck sends s a broadcast's frame and then the ack of s's own op:
+// in one write where sendEach would send (see PairSender).
+func (r *Room) sendWithAck(s *Session, frame, ack []byte) {
+	p, ok := s.member.(PairSender)
+	if !ok || len(r.members) > directSends {
+		r.sendEach(s, frame)
+		if _, ok := r.members[s]; ok {
+			r.send(s, ack)
+		}
+		return
+	}
+	if !p.SendPair(frame, ack) {
+		r.hub.obs.SlowConsumer()
+		r.dropMember(s, nil)
+	}
+}
+
 func (r *Room) dropMember(s *Session, frame []byte) {
 	if _, ok := r.members[s]; !ok {
 		return

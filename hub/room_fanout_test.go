@@ -2,6 +2,8 @@ package hub
 
 import (
 	"encoding/json"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -74,5 +76,62 @@ func TestBigRoomsQueueBroadcasts(t *testing.T) {
 	join()
 	if sent, queued := broadcast(); sent != 0 || queued != directSends {
 		t.Fatalf("in a room of %d: op sent to %d and queued to %d of %d; want it queued to all", directSends+1, sent, queued, len(members))
+	}
+}
+
+// pairInbox is an inbox that can be sent two frames at once (a
+// PairSender); it keeps the pairs.
+type pairInbox struct {
+	*inbox
+	pairMu sync.Mutex
+	pairs  [][2][]byte
+}
+
+func (m *pairInbox) SendPair(first, second []byte) bool {
+	m.pairMu.Lock()
+	m.pairs = append(m.pairs, [2][]byte{first, second})
+	m.pairMu.Unlock()
+	return m.inbox.Send(first) && m.inbox.Send(second)
+}
+
+func (m *pairInbox) sentPairs() [][2][]byte {
+	m.pairMu.Lock()
+	defer m.pairMu.Unlock()
+	return slices.Clone(m.pairs)
+}
+
+// TestSenderGetsOpAndAckTogether: the member whose op a room sends out
+// gets the op frame and then its ack in one SendPair; the other members
+// get the op frame. An op sent again gets its ack alone.
+func TestSenderGetsOpAndAckTogether(t *testing.T) {
+	h, w, _, plain := openWorkshop(t, openTestEmbedded(t), RoleStaff)
+	m := &pairInbox{inbox: newInbox()}
+	s, jerr := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, m)
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	from, plainFrom := 0, 0
+	m.waitFor(t, "welcome", &from)
+
+	id := uuid.NewString()
+	op := Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "together"}}
+	s.Submit(id, op)
+	ack := m.waitFor(t, "ack", &from)
+	plain.waitFor(t, "op", &plainFrom)
+	pairs := m.sentPairs()
+	if len(pairs) != 1 {
+		t.Fatalf("%d pairs sent to the op's sender, want 1", len(pairs))
+	}
+	var got struct{ T, ID string }
+	if json.Unmarshal(pairs[0][1], &got); !isOpFrame(pairs[0][0]) || got.T != "ack" || got.ID != id {
+		t.Fatalf("pair sent %s then %s; want the op frame, then the ack of %s", pairs[0][0], pairs[0][1], id)
+	}
+
+	s.Submit(id, op)
+	if again := m.waitFor(t, "ack", &from); string(again["v"]) != string(ack["v"]) {
+		t.Fatalf("op sent again acked at version %s, want %s", again["v"], ack["v"])
+	}
+	if n := len(m.sentPairs()); n != 1 {
+		t.Fatalf("%d pairs sent after the op was sent again, want still 1", n)
 	}
 }

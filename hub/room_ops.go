@@ -133,7 +133,7 @@ func (r *Room) refuseOp(s *Session, id string, err *Error) {
 func (r *Room) apply(e Entry) {
 	wasPrivate := r.board.Phase == PhasePrivate
 	r.board.Apply(e)
-	r.broadcast(e, wasPrivate && r.board.Phase != PhasePrivate)
+	r.broadcast(e, wasPrivate && r.board.Phase != PhasePrivate, nil, nil)
 	if e.Op.Kind == KindParticipantRemove {
 		r.removed(e.Op.ParticipantID)
 	}
@@ -142,29 +142,36 @@ func (r *Room) apply(e Entry) {
 
 // broadcast sends an applied entry to every member, encoded once for those
 // who may read its text and once for those who may not; revealing, when it
-// ended the private phase, with each member's newly visible cards.
-func (r *Room) broadcast(e Entry, revealing bool) {
+// ended the private phase, with each member's newly visible cards. With
+// ack, the entry's sender (if a member) gets it along with the op frame.
+func (r *Room) broadcast(e Entry, revealing bool, sender *Session, ack []byte) {
 	start := time.Now()
 	defer func() { r.hub.obs.FanOut(time.Since(start), len(r.members)) }()
 
 	var full, hidden []byte
 	for s := range r.members {
 		viewer := s.viewer()
+		var frame []byte
 		switch {
 		case revealing && viewer.Role != RoleFacilitator:
 			v := e.View(viewer)
 			v.Revealed = r.board.Revealed(viewer)
-			r.sendEach(s, opFrame(v))
+			frame = opFrame(v)
 		case e.visibleTo(viewer):
 			if full == nil {
 				full = opFrame(e.View(viewer))
 			}
-			r.sendEach(s, full)
+			frame = full
 		default:
 			if hidden == nil {
 				hidden = opFrame(e.View(viewer))
 			}
-			r.sendEach(s, hidden)
+			frame = hidden
+		}
+		if s == sender && ack != nil {
+			r.sendWithAck(s, frame, ack)
+		} else {
+			r.sendEach(s, frame)
 		}
 	}
 }

@@ -114,13 +114,13 @@ func (r *Room) settle() bool {
 		}
 		r.inflight[0] = inflightOp{}
 		r.inflight = r.inflight[1:]
+		ack := AckFrame(it.id, it.e.V)
 		if !it.dup {
 			r.hub.obs.StoreCall("append", time.Since(it.start), nil)
 			r.hub.obs.OpDone("")
-			r.broadcast(it.e, false)
-		}
-		if _, ok := r.members[it.s]; ok {
-			r.send(it.s, AckFrame(it.id, it.e.V))
+			r.broadcast(it.e, false, it.s, ack)
+		} else if _, ok := r.members[it.s]; ok {
+			r.send(it.s, ack)
 		}
 	}
 	r.inflight = nil // let the backing array go
