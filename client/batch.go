@@ -76,7 +76,7 @@ func (b *batchConn) release() error {
 // pending). Not taken, they are for the caller to queue. deadline is for
 // the rest, if any. err is the write's failure: the connection is done.
 //
-// The frame is written here rather than by the WebSocket library, which
+// The frames are written here rather than by the WebSocket library, which
 // would wait for its own lock while a control frame (a pong, a close)
 // waits for room in the socket.
 func (b *batchConn) writeFramesNow(payloads [][]byte, deadline time.Time) (taken, done bool, err error) {

@@ -355,40 +355,42 @@ func (r *Room) closeAll(frame []byte) {
 	}
 }
 
-// send queues a frame for a member; a member whose queue is full is too
-// slow to keep up and is dropped (it reconnects and resumes).
+// send sends a frame to a member (see Member.Send).
 func (r *Room) send(s *Session, frame []byte) {
-	if !s.member.Send(frame) {
-		r.hub.obs.SlowConsumer()
-		r.dropMember(s, nil)
-	}
+	r.dropIfRefused(s, s.member.Send(frame))
 }
 
-// sendEach sends a broadcast's frame to s: with Send in a room of at most
-// directSends members, queued in a bigger one (see Queuer).
+// queues says whether the room queues its broadcasts rather than sending
+// them: it has more than directSends members (see Queuer).
+func (r *Room) queues() bool { return len(r.members) > directSends }
+
+// sendEach sends a broadcast's frame to s, or queues it in a room that
+// queues its broadcasts.
 func (r *Room) sendEach(s *Session, frame []byte) {
-	if q, ok := s.member.(Queuer); ok && len(r.members) > directSends {
-		if !q.Queue(frame) {
-			r.hub.obs.SlowConsumer()
-			r.dropMember(s, nil)
-		}
+	if q, ok := s.member.(Queuer); ok && r.queues() {
+		r.dropIfRefused(s, q.Queue(frame))
 		return
 	}
 	r.send(s, frame)
 }
 
-// sendWithAck sends s a broadcast's frame and then the ack of s's own op:
+// sendWithAck sends s a broadcast's frame and then the ack of s's own op,
 // in one write where sendEach would send (see PairSender).
 func (r *Room) sendWithAck(s *Session, frame, ack []byte) {
-	p, ok := s.member.(PairSender)
-	if !ok || len(r.members) > directSends {
-		r.sendEach(s, frame)
-		if _, ok := r.members[s]; ok {
-			r.send(s, ack)
-		}
+	if p, ok := s.member.(PairSender); ok && !r.queues() {
+		r.dropIfRefused(s, p.SendPair(frame, ack))
 		return
 	}
-	if !p.SendPair(frame, ack) {
+	r.sendEach(s, frame)
+	if _, ok := r.members[s]; ok {
+		r.send(s, ack)
+	}
+}
+
+// dropIfRefused drops s unless it took what it was sent: a member whose
+// queue is full is too slow to keep up (it reconnects and resumes).
+func (r *Room) dropIfRefused(s *Session, took bool) {
+	if !took {
 		r.hub.obs.SlowConsumer()
 		r.dropMember(s, nil)
 	}

@@ -142,8 +142,8 @@ func (r *Room) apply(e Entry) {
 
 // broadcast sends an applied entry to every member, encoded once for those
 // who may read its text and once for those who may not; revealing, when it
-// ended the private phase, with each member's newly visible cards. With
-// ack, the entry's sender (if a member) gets it along with the op frame.
+// ended the private phase, with each member's newly visible cards. The
+// entry's sender, if given and a member, gets ack along with the op frame.
 func (r *Room) broadcast(e Entry, revealing bool, sender *Session, ack []byte) {
 	start := time.Now()
 	defer func() { r.hub.obs.FanOut(time.Since(start), len(r.members)) }()
@@ -168,7 +168,7 @@ func (r *Room) broadcast(e Entry, revealing bool, sender *Session, ack []byte) {
 			}
 			frame = hidden
 		}
-		if s == sender && ack != nil {
+		if s == sender {
 			r.sendWithAck(s, frame, ack)
 		} else {
 			r.sendEach(s, frame)

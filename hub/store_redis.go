@@ -220,10 +220,7 @@ func (s *RedisStore) Participants(ctx context.Context, workshopID string) ([]Par
 // Append implements Store with one script: see scriptAppend.
 func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error) {
 	e.V = 0
-	data, err := json.Marshal(e)
-	if err != nil {
-		return 0, fmt.Errorf("encode entry: %w", err)
-	}
+	data := e.appendJSON(nil)
 	tail, ok := bytes.CutPrefix(data, []byte(entryHead))
 	if !ok || len(tail) == 0 || tail[0] != ',' {
 		return 0, fmt.Errorf("encode entry: json does not start with %s", entryHead)

@@ -33,7 +33,7 @@ func newMetrics() *metrics {
 			Name: "withboard_ops_total", Help: "Ops answered, by result: accepted, or the refusal code.",
 		}, []string{"result"}),
 		fanOut: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "withboard_fanout_seconds", Help: "Time to send an op to every member of its room: written at once to the first members where the socket takes it, queued to the rest.",
+			Name: "withboard_fanout_seconds", Help: "Time to send an op to every member of its room: in rooms of up to 32, including the writes each socket takes at once; in bigger rooms, queueing it.",
 			Buckets: prometheus.ExponentialBuckets(0.00001, 4, 10),
 		}),
 		store: prometheus.NewHistogramVec(prometheus.HistogramOpts{
