@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // crash stops an embedded store the way kill -9 would leave it: the log is
@@ -83,7 +84,7 @@ func TestEmbeddedLogReplayedAfterCrash(t *testing.T) {
 	s := openEmbedded(t, dir)
 	w := crashWorkshop(t, s)
 	before := storeAppendN(t, s, w.ID, 0, 5)
-	if err := s.checkpoint(); err != nil { // these five reach bbolt
+	if err := s.checkpoint(false); err != nil { // these five reach bbolt
 		t.Fatalf("checkpoint: %v", err)
 	}
 	after := storeAppendN(t, s, w.ID, 5, 20) // these stay in the log
@@ -176,7 +177,7 @@ func TestEmbeddedLogFailureRefusesAppends(t *testing.T) {
 	s := openEmbedded(t, dir)
 	w := storeWorkshop(t, s)
 	want := storeAppendN(t, s, w.ID, 0, 2)
-	if err := s.checkpoint(); err != nil {
+	if err := s.checkpoint(false); err != nil {
 		t.Fatalf("checkpoint: %v", err)
 	}
 	s.wal.file = failingFile{} // no append is in flight: the writer is idle
@@ -225,7 +226,7 @@ func TestEmbeddedLogCheckpointWhileAppending(t *testing.T) {
 				return
 			default:
 			}
-			if err := s.checkpoint(); err != nil {
+			if err := s.checkpoint(false); err != nil {
 				t.Errorf("checkpoint: %v", err)
 				return
 			}
@@ -250,4 +251,54 @@ func TestEmbeddedLogCheckpointWhileAppending(t *testing.T) {
 	wg.Wait()
 	close(stop)
 	checkpoints.Wait()
+}
+
+// A paced checkpoint copies a few rooms per transaction and waits between
+// transactions; closing the store stops the waiting, and nothing is lost.
+func TestEmbeddedCheckpointPacedInTransactionsOfAFewRooms(t *testing.T) {
+	dir := t.TempDir()
+	s := openEmbedded(t, dir)
+	s.wal.pause = func(int) time.Duration { return time.Hour }
+	rooms := 2*checkpointRooms + 1
+	logs := map[string][]Entry{}
+	for range rooms {
+		w := crashWorkshop(t, s)
+		logs[w.ID] = storeAppendN(t, s, w.ID, 0, 3)
+	}
+	pendingRooms := func() int {
+		s.wal.mu.Lock()
+		defer s.wal.mu.Unlock()
+		return len(s.wal.pending)
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- s.checkpoint(true) }()
+	for pendingRooms() == rooms {
+		time.Sleep(time.Millisecond)
+	}
+	if n := pendingRooms(); n != rooms-checkpointRooms {
+		t.Errorf("after the first transaction, %d rooms still wait for bbolt, want %d", n, rooms-checkpointRooms)
+	}
+	for id, want := range logs { // read from bbolt or from the log alike
+		wantLog(t, s, id, want)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("a paced checkpoint returned without its pause: %v", err)
+	default:
+	}
+
+	if err := s.Close(); err != nil { // ends the pause: the rest is copied at once
+		t.Fatalf("Close: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("checkpoint: %v", err)
+	}
+	if n := pendingRooms(); n != 0 {
+		t.Errorf("after Close, %d rooms wait for bbolt, want 0", n)
+	}
+	s = openEmbedded(t, dir)
+	for id, want := range logs {
+		wantLog(t, s, id, want)
+	}
 }
