@@ -59,6 +59,7 @@ type config struct {
 	warmup     time.Duration
 	duration   time.Duration
 	slo        time.Duration
+	timeline   time.Duration
 	cards      int
 	idle       bool
 	joinProbe  int
@@ -85,6 +86,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.DurationVar(&c.warmup, "warmup", 5*time.Second, "time at the first rate before measuring")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "measured time (per step with -rates)")
 	fs.DurationVar(&c.slo, "slo", 100*time.Millisecond, "p99 delivery latency a step of -rates must hold")
+	fs.DurationVar(&c.timeline, "timeline", 0, "after each measured window, list the 100 ms stretches (by send time) whose slowest delivery took longer than this, e.g. 50ms, to match with a server's logs")
 	fs.IntVar(&c.cards, "cards", 20, "cards to put on each board before measuring")
 	fs.BoolVar(&c.idle, "idle", false, "connect and join, send no ops, and report memory per connection after -duration")
 	fs.IntVar(&c.joinProbe, "join-probe", 0, "after the run, time this many joins, one after another, to the first workshop")
@@ -321,6 +323,9 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 			sleep(ctx, 2*time.Second) // let queues settle at the new rate
 		}
 		s := newStats()
+		if cfg.timeline > 0 {
+			s.tl = newTimeline(s.start, cfg.duration+time.Second)
+		}
 		usage := watch(cfg.pids)
 		metricsBefore := scrape(cfg.urls)
 		current.Store(s)
@@ -345,6 +350,9 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 			if server != "" {
 				fmt.Fprintf(out, "server says  %s\n", server)
 			}
+			if s.tl != nil {
+				s.tl.report(out, cfg.timeline, 20)
+			}
 			break
 		}
 		var cpu []string
@@ -355,6 +363,10 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 			ms(s.latency.quantile(0.5)), ms(s.latency.quantile(0.9)), ms(p99), ms(s.latency.maxDur()), s.errorList(), strings.Join(cpu, ", "))
 		if server != "" {
 			fmt.Fprintf(out, "%10s %s\n", "", server)
+		}
+		if s.tl != nil {
+			fmt.Fprintf(out, "%10s ", "")
+			s.tl.report(out, cfg.timeline, 10)
 		}
 		if float64(s.acked.Load()) < 0.9*rate*elapsed.Seconds() || s.errorCount() > 0 || ctx.Err() != nil {
 			break // saturated: the server no longer keeps up with the rate

@@ -256,6 +256,9 @@ func (p *phone) handle(data []byte, now time.Time) {
 		v, id := field(data, kV, ','), field(data, kID, '"')
 		if at, ok := sentAt(id); ok {
 			s.latency.add(now.Sub(at))
+			if s.tl != nil {
+				s.tl.add(at, now.Sub(at))
+			}
 		}
 		if n, err := strconv.ParseInt(string(v), 10, 64); err != nil || n != p.lastV+1 {
 			s.fail("order")

@@ -86,6 +86,7 @@ type stats struct {
 
 	sent, acked, deliveries, bytesIn atomic.Uint64
 	latency, ackLatency, join        hist
+	tl                               *timeline // when -timeline asks for one
 
 	mu     sync.Mutex        // guards errors
 	errors map[string]uint64 // by contract code, or by what went wrong
