@@ -8,6 +8,7 @@
 #	client/cmd/withboard-load/cases.sh 1 4      # some of them
 #
 # Case 2 needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0).
+# Between two cases it waits SETTLE seconds (default 15).
 set -euo pipefail
 
 redis=${REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -43,7 +44,15 @@ stop() {
 load() { "$work/withboard-load" "$@"; }
 pidlist() { local IFS=,; echo "${pids[*]}"; }
 
+first=1
 for c in "${cases[@]}"; do
+	if [ -z "$first" ]; then
+		# Let the last case's file writes reach the disk and its closed
+		# connections drain before measuring the next.
+		sync
+		sleep "${SETTLE:-15}"
+	fi
+	first=
 	case $c in
 	1)
 		echo "## 1. embedded, 1 instance: 200 workshops x 25 phones, one op per phone every 5 s"
