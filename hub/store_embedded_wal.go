@@ -50,7 +50,7 @@ type walGroup struct {
 
 type walNews struct {
 	workshopID string
-	e          Entry
+	e          *Entry
 }
 
 func (g *walGroup) Done() <-chan struct{} { return g.done }
@@ -76,8 +76,11 @@ type pendingRoom struct {
 	ops     map[string]int64 // op id -> version, for entries
 }
 
+// pendingEntry holds its Entry (about 400 bytes) by pointer, shared with
+// its group's news: copied by value into both growing slices, it was most
+// of what an append allocated.
 type pendingEntry struct {
-	e    Entry
+	e    *Entry // never changed once appended
 	data []byte // e as JSON, as the log and bbolt hold it
 	g    *walGroup
 }
@@ -97,7 +100,7 @@ func (p *pendingRoom) durable(after int64) []Entry {
 	var out []Entry
 	for _, pe := range p.durableEntries() {
 		if pe.e.V > after {
-			out = append(out, pe.e)
+			out = append(out, *pe.e)
 		}
 	}
 	return out
@@ -208,7 +211,7 @@ func (s *EmbeddedStore) openWAL(dir string) error {
 			}
 			if e.V == p.top+1 { // older ones are in bbolt already
 				p.top = e.V
-				p.entries = append(p.entries, pendingEntry{e, bytes.Clone(data), replayed})
+				p.entries = append(p.entries, pendingEntry{&e, bytes.Clone(data), replayed})
 				p.ops[e.ID] = e.V
 			}
 			return nil
@@ -284,9 +287,10 @@ func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expect
 	}
 	g := w.group
 	p.top = e.V
-	p.entries = append(p.entries, pendingEntry{e, data, g})
+	ep := &e
+	p.entries = append(p.entries, pendingEntry{ep, data, g})
 	p.ops[e.ID] = e.V
-	g.news = append(g.news, walNews{workshopID, e})
+	g.news = append(g.news, walNews{workshopID, ep})
 	w.buf = appendRecord(w.buf, walPayload(workshopID, data))
 	select {
 	case w.wake <- struct{}{}:
@@ -361,7 +365,7 @@ func (s *EmbeddedStore) writeGroup(spare []byte) []byte {
 	close(g.done)
 	if err == nil {
 		for _, n := range g.news {
-			s.publish(n.workshopID, n.e)
+			s.publish(n.workshopID, *n.e)
 		}
 	}
 	if err == nil && w.size >= segmentMax {
