@@ -44,6 +44,7 @@ type batchConn struct {
 	buf      *[]byte   // gathered bytes, from batchBuffers; nil when empty
 	deadline time.Time // the write deadline asked for
 	applied  time.Time // the write deadline set on Conn
+	nb       nonblockingWriter
 }
 
 // hold starts gathering writes. On nil (a connection not upgraded by
@@ -95,7 +96,7 @@ func (b *batchConn) writeFramesNow(payloads [][]byte, deadline time.Time) (taken
 	for _, p := range payloads {
 		*b.buf = append(appendTextHeader(*b.buf, len(p)), p...)
 	}
-	n, err := writeNonblocking(b.raw, *b.buf)
+	n, err := b.writeNonblocking(*b.buf)
 	if err != nil {
 		return true, false, err
 	}

@@ -195,6 +195,31 @@ func TestSendWritesAtOnce(t *testing.T) {
 	}
 }
 
+// TestSendAtOnceAllocatesNothing: a frame written at once by Send, one
+// per delivery on a busy server, costs no allocation.
+func TestSendAtOnceAllocatesNothing(t *testing.T) {
+	c, phone := pair(t, true)
+	frame := []byte(`{"t":"op","v":1}`)
+	const runs = 100 // a few KB: the socket takes them all at once
+	allocs := testing.AllocsPerRun(runs, func() {
+		if !c.Send(frame) {
+			t.Fatal("frame refused")
+		}
+	})
+	if !idle(t, c) {
+		t.Fatal("frames were queued; want them all written at once")
+	}
+	if allocs > 0.1 { // 0, but for a rare refill of the buffer pool after a collection
+		t.Errorf("Send written at once: %.2f allocations per frame, want 0", allocs)
+	}
+	phone.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for i := range runs + 1 { // AllocsPerRun runs it once more to warm up
+		if _, data, err := phone.ReadMessage(); err != nil || string(data) != string(frame) {
+			t.Fatalf("frame %d: read %q, %v", i, data, err)
+		}
+	}
+}
+
 // TestSendDoesNotWaitForWriter: while something else writes to the socket
 // (the reader answering a ping, in a full socket), Send returns at once
 // and leaves the frame to a writer.
