@@ -287,7 +287,8 @@ func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expect
 	}
 	g := w.group
 	p.top = e.V
-	ep := &e
+	ep := new(Entry) // only for an accepted append: &e would move e to the heap on every call
+	*ep = e
 	p.entries = append(p.entries, pendingEntry{ep, data, g})
 	p.ops[e.ID] = e.V
 	g.news = append(g.news, walNews{workshopID, ep})

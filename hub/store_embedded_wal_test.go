@@ -274,7 +274,11 @@ func TestEmbeddedCheckpointPacedInTransactionsOfAFewRooms(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.checkpoint(true) }()
 	for pendingRooms() == rooms {
-		time.Sleep(time.Millisecond)
+		select {
+		case err := <-done:
+			t.Fatalf("the checkpoint returned before copying a room: %v", err)
+		case <-time.After(time.Millisecond):
+		}
 	}
 	if n := pendingRooms(); n != rooms-checkpointRooms {
 		t.Errorf("after the first transaction, %d rooms still wait for bbolt, want %d", n, rooms-checkpointRooms)

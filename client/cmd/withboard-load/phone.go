@@ -255,9 +255,10 @@ func (p *phone) handle(data []byte, now time.Time) {
 		s.deliveries.Add(1)
 		v, id := field(data, kV, ','), field(data, kID, '"')
 		if at, ok := sentAt(id); ok {
-			s.latency.add(now.Sub(at))
+			took := now.Sub(at)
+			s.latency.add(took)
 			if s.tl != nil {
-				s.tl.add(at, now.Sub(at))
+				s.tl.add(at, took)
 			}
 		}
 		if n, err := strconv.ParseInt(string(v), 10, 64); err != nil || n != p.lastV+1 {
