@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 )
 
@@ -70,6 +71,9 @@ type Room struct {
 	lastPresence  []byte
 	presenceAt    time.Time
 	presenceLater *time.Timer
+	// hereChanged: someone came online or went offline here since the
+	// last heartbeat; the next presence frame records it in the store.
+	hereChanged bool
 }
 
 // Requests a room's inbox carries.
@@ -127,9 +131,9 @@ func (r *Room) run() {
 	}
 	idle := time.NewTimer(r.hub.cfg.IdleTimeout)
 	defer idle.Stop()
-	check := time.NewTicker(headCheckEvery)
+	check := time.NewTimer(firstTick(headCheckEvery))
 	defer check.Stop()
-	beat := time.NewTicker(presenceEvery)
+	beat := time.NewTimer(firstTick(presenceEvery))
 	defer beat.Stop()
 	touch := time.NewTicker(r.hub.touchEvery())
 	defer touch.Stop()
@@ -178,6 +182,7 @@ func (r *Room) run() {
 		case <-stale:
 			r.catchUp()
 		case <-checkC:
+			check.Reset(headCheckEvery)
 			r.catchUp()
 		case <-presence:
 			r.sendPresence()
@@ -186,6 +191,7 @@ func (r *Room) run() {
 				r.touch()
 			}
 		case <-beat.C:
+			beat.Reset(presenceEvery)
 			if len(r.members) > 0 {
 				r.heartbeat()
 				r.broadcastPresence()
@@ -197,6 +203,12 @@ func (r *Room) run() {
 		}
 	}
 }
+
+// firstTick is when a room first does what it does every d: at a random
+// moment of the first d. Rooms loaded together (every room, after a
+// restart; every room of a load test) would otherwise call the store all
+// at once, every d, and keep each other's members waiting.
+func firstTick(d time.Duration) time.Duration { return rand.N(d) }
 
 // handle serves a request from the inbox; true when the room must end. A
 // request that must see only durable state, while ops are in flight, is

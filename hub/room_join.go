@@ -39,7 +39,7 @@ func (r *Room) join(m joinReq) {
 	m.reply <- joinResult{s: s}
 	r.send(s, r.welcome(s, m.req.Since, m.req.Epoch))
 	if r.people.online[you.ID] == 1 {
-		r.heartbeat()
+		r.hereChanged = true
 	}
 	r.broadcastPresence()
 }
@@ -142,7 +142,7 @@ func (r *Room) leave(s *Session) {
 	r.people.online[s.you.ID]--
 	if r.people.online[s.you.ID] <= 0 {
 		delete(r.people.online, s.you.ID)
-		r.heartbeat()
+		r.hereChanged = true
 		r.broadcastPresence()
 	}
 }
@@ -150,6 +150,7 @@ func (r *Room) leave(s *Session) {
 // heartbeat records who is online here, so other instances see them,
 // and reads who is online anywhere.
 func (r *Room) heartbeat() {
+	r.hereChanged = false
 	ctx, cancel := r.storeCtx()
 	defer cancel()
 	if err := r.hub.store.SetOnline(ctx, r.w.ID, r.hub.cfg.Instance, r.people.here(), presenceTTL); err != nil {
@@ -192,11 +193,17 @@ func (r *Room) broadcastPresence() {
 	r.sendPresence()
 }
 
-// sendPresence sends the presence frame now, if it changed.
+// sendPresence sends the presence frame now, if it changed, having first
+// recorded who is here if that changed: so a burst of joins or leaves
+// (a room of phones arriving together, or losing the venue's wifi) costs
+// the store one heartbeat per presence frame, not one per person.
 func (r *Room) sendPresence() {
 	if r.presenceLater != nil {
 		r.presenceLater.Stop()
 		r.presenceLater = nil
+	}
+	if r.hereChanged {
+		r.heartbeat()
 	}
 	frame := presenceFrameOf(r.people.list(r.board.Removed))
 	if bytes.Equal(frame, r.lastPresence) {

@@ -1,7 +1,10 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -49,5 +52,88 @@ func TestPresenceCoalesced(t *testing.T) {
 	// One frame at once, then at most one per presenceGap.
 	if most := 2 + int(took/presenceGap); len(presences) > most {
 		t.Fatalf("%d presence frames for %d joins in %v, want at most %d", len(presences), joins, took, most)
+	}
+}
+
+// presenceLog is a store that notes when each workshop records who is
+// online.
+type presenceLog struct {
+	Store
+	mu    sync.Mutex
+	calls map[string][]time.Time // workshop id -> SetOnline calls
+}
+
+func (p *presenceLog) SetOnline(ctx context.Context, workshopID, instance string, ids []string, ttl time.Duration) error {
+	p.mu.Lock()
+	if p.calls == nil {
+		p.calls = map[string][]time.Time{}
+	}
+	p.calls[workshopID] = append(p.calls[workshopID], time.Now())
+	p.mu.Unlock()
+	return p.Store.SetOnline(ctx, workshopID, instance, ids, ttl)
+}
+
+func (p *presenceLog) times(workshopID string) []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.calls[workshopID])
+}
+
+// TestJoinBurstRecordsPresenceOncePerFrame: when many join at once, the
+// room records who is online with each presence frame, not with each join,
+// and the record ends up with everyone.
+func TestJoinBurstRecordsPresenceOncePerFrame(t *testing.T) {
+	store := &presenceLog{Store: openTestEmbedded(t)}
+	h, w, _, _ := openWorkshop(t, store, RoleStaff)
+	const joins = 40
+	start := time.Now()
+	for range joins {
+		if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, newInbox()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, func() bool {
+		online, err := store.Online(t.Context(), w.ID)
+		return err == nil && len(online) == joins+1
+	})
+	took := time.Since(start)
+	// One at once, then at most one per presenceGap, and a heartbeat.
+	if n, most := len(store.times(w.ID)), 3+int(took/presenceGap); n > most {
+		t.Fatalf("%d presence records for %d joins in %v, want at most %d", n, joins, took, most)
+	}
+}
+
+// TestRoomsLoadedTogetherBeatApart: rooms that load at the same moment, as
+// after a restart, renew their presence records at different moments.
+func TestRoomsLoadedTogetherBeatApart(t *testing.T) {
+	t.Parallel()
+	store := &presenceLog{Store: openTestEmbedded(t)}
+	h := newTestHub(t, store)
+	const rooms = 20
+	var ids []string
+	for range rooms {
+		w, _, err := h.CreateWorkshop(t.Context(), "Together")
+		if err != nil {
+			t.Fatal(err)
+		}
+		joinWelcomed(t, h, w.Code, RoleStaff)
+		ids = append(ids, w.ID)
+	}
+	// Each room renews its record every presenceEvery; the joins' own
+	// records come before this window.
+	from := time.Now().Add(presenceEvery / 10)
+	to := from.Add(presenceEvery + presenceEvery/10)
+	time.Sleep(time.Until(to))
+	var beats []time.Time // each room's first in the window
+	for _, id := range ids {
+		i := slices.IndexFunc(store.times(id), func(at time.Time) bool { return !at.Before(from) && at.Before(to) })
+		if i < 0 {
+			t.Fatalf("a room did not renew its presence record in %v", to.Sub(from))
+		}
+		beats = append(beats, store.times(id)[i])
+	}
+	first, last := slices.MinFunc(beats, time.Time.Compare), slices.MaxFunc(beats, time.Time.Compare)
+	if spread := last.Sub(first); spread < presenceEvery/4 {
+		t.Fatalf("%d rooms loaded together renewed presence within %v of each other, want them spread over %v", rooms, spread, presenceEvery)
 	}
 }
