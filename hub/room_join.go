@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -154,7 +155,9 @@ func (r *Room) heartbeat() {
 	ctx, cancel := r.storeCtx()
 	defer cancel()
 	if err := r.hub.store.SetOnline(ctx, r.w.ID, r.hub.cfg.Instance, r.people.here(), presenceTTL); err != nil {
-		r.log.Warn("record presence", "err", err)
+		if !errors.Is(err, ErrNotFound) { // deleted: the room is told so and ends
+			r.log.Warn("record presence", "err", err)
+		}
 		return
 	}
 	r.refreshOnline(ctx)
