@@ -217,10 +217,17 @@ func (s *RedisStore) Participants(ctx context.Context, workshopID string) ([]Par
 	return out, nil
 }
 
+// entryBufs hold entries encoded for Append. go-redis has written a
+// command's arguments to the connection by the time the call returns, so
+// the buffer is free again then.
+var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // Append implements Store with one script: see scriptAppend.
 func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error) {
 	e.V = 0
-	data := e.appendJSON(nil)
+	buf := entryBufs.Get().(*[]byte)
+	data := e.appendJSON((*buf)[:0])
+	defer func() { *buf = data; entryBufs.Put(buf) }()
 	tail, ok := bytes.CutPrefix(data, []byte(entryHead))
 	if !ok || len(tail) == 0 || tail[0] != ',' {
 		return 0, fmt.Errorf("encode entry: json does not start with %s", entryHead)

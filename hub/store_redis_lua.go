@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,9 +28,24 @@ import (
 //
 // Appended entries are published on the channel wb:{<id>}:ch.
 func redisKeys(id string) []string {
-	p := "wb:{" + id + "}:"
-	return []string{p + "ws", p + "meta", p + "log", p + "ops", p + "people", p + "snap", p + "online"}
+	// Every store call names them: one string holds all seven, and each
+	// key is a piece of it, which allocates two things per call, not nine.
+	var b strings.Builder
+	b.Grow(7*(len(id)+6) + len("wsmetalogopspeoplesnaponline"))
+	keys := make([]string, 0, len(redisKeyNames))
+	for _, name := range redisKeyNames {
+		start := b.Len()
+		b.WriteString("wb:{")
+		b.WriteString(id)
+		b.WriteString("}:")
+		b.WriteString(name)
+		keys = append(keys, b.String()[start:])
+	}
+	return keys
 }
+
+// redisKeyNames end the keys of redisKeys, in order.
+var redisKeyNames = [...]string{"ws", "meta", "log", "ops", "people", "snap", "online"}
 
 // Indexes into redisKeys, in the order every room script receives them.
 const (

@@ -31,12 +31,22 @@ type redisSub struct {
 	ended bool       // guarded by mu; set by unsubscribe
 }
 
-// call runs f (a call of deliver or resync) unless the subscription ended.
-func (sub *redisSub) call(f func()) {
+// news calls deliver with e unless the subscription ended. (Not a closure
+// over e: that would move every entry heard to the heap.)
+func (sub *redisSub) news(e Entry) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	if !sub.ended {
-		f()
+		sub.deliver(e)
+	}
+}
+
+// check calls resync unless the subscription ended.
+func (sub *redisSub) check() {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if !sub.ended {
+		sub.resync()
 	}
 }
 
@@ -201,7 +211,7 @@ func (s *RedisStore) readNews(msgs <-chan any) {
 				s.resync(m.Channel)
 			} else {
 				for _, sub := range s.subscribers(m.Channel) {
-					sub.call(func() { sub.deliver(e) })
+					sub.news(e)
 				}
 			}
 		}
@@ -211,6 +221,6 @@ func (s *RedisStore) readNews(msgs <-chan any) {
 // resync asks every local subscriber of a room to check its head.
 func (s *RedisStore) resync(ch string) {
 	for _, sub := range s.subscribers(ch) {
-		sub.call(sub.resync)
+		sub.check()
 	}
 }
