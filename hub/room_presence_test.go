@@ -126,11 +126,12 @@ func TestRoomsLoadedTogetherBeatApart(t *testing.T) {
 	time.Sleep(time.Until(to))
 	var beats []time.Time // each room's first in the window
 	for _, id := range ids {
-		i := slices.IndexFunc(store.times(id), func(at time.Time) bool { return !at.Before(from) && at.Before(to) })
+		times := store.times(id)
+		i := slices.IndexFunc(times, func(at time.Time) bool { return !at.Before(from) && at.Before(to) })
 		if i < 0 {
 			t.Fatalf("a room did not renew its presence record in %v", to.Sub(from))
 		}
-		beats = append(beats, store.times(id)[i])
+		beats = append(beats, times[i])
 	}
 	first, last := slices.MinFunc(beats, time.Time.Compare), slices.MaxFunc(beats, time.Time.Compare)
 	if spread := last.Sub(first); spread < presenceEvery/4 {

@@ -30,14 +30,19 @@ import (
 func redisKeys(id string) []string {
 	// Every store call names them: one string holds all seven, and each
 	// key is a piece of it, which allocates two things per call, not nine.
+	const head, tail = "wb:{", "}:"
+	size := 0
+	for _, name := range redisKeyNames {
+		size += len(head) + len(id) + len(tail) + len(name)
+	}
 	var b strings.Builder
-	b.Grow(7*(len(id)+6) + len("wsmetalogopspeoplesnaponline"))
+	b.Grow(size)
 	keys := make([]string, 0, len(redisKeyNames))
 	for _, name := range redisKeyNames {
 		start := b.Len()
-		b.WriteString("wb:{")
+		b.WriteString(head)
 		b.WriteString(id)
-		b.WriteString("}:")
+		b.WriteString(tail)
 		b.WriteString(name)
 		keys = append(keys, b.String()[start:])
 	}

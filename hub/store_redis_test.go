@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -602,4 +603,22 @@ func TestRedisStoreSurvivesRedisRestart(t *testing.T) {
 	}
 	storeSameEntries(t, got, acked)
 	sub.expect(t, storeAppendN(t, s, w.ID, h.V, 3))
+}
+
+// TestRedisKeysAreTheRoomsKeys: redisKeys names each of a room's keys,
+// hash-tagged by its id, in the order of the k constants, and allocates
+// two things for them (the keys' text and the slice).
+func TestRedisKeysAreTheRoomsKeys(t *testing.T) {
+	id := uuid.NewString()
+	want := []string{"wb:{" + id + "}:ws", "wb:{" + id + "}:meta", "wb:{" + id + "}:log", "wb:{" + id + "}:ops",
+		"wb:{" + id + "}:people", "wb:{" + id + "}:snap", "wb:{" + id + "}:online"}
+	if got := redisKeys(id); !slices.Equal(got, want) {
+		t.Fatalf("redisKeys = %q, want %q", got, want)
+	}
+	if got := redisKeys(id)[kOnline]; got != want[6] {
+		t.Errorf("redisKeys(id)[kOnline] = %q, want %q", got, want[6])
+	}
+	if n := testing.AllocsPerRun(100, func() { redisKeys(id) }); n > 2 {
+		t.Errorf("redisKeys allocates %v times, want at most 2", n)
+	}
 }
