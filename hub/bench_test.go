@@ -110,7 +110,7 @@ func BenchmarkEncodeOpFrame(b *testing.B) {
 			viewer := Viewer{ID: uuid.NewString(), Role: RoleStaff}
 			b.ReportAllocs()
 			for b.Loop() {
-				frameSink = opFrame(e.View(viewer))
+				frameSink = OpFrame(e.View(viewer))
 			}
 		})
 	}

@@ -1,8 +1,6 @@
 package hub
 
 import (
-	"context"
-	"fmt"
 	"sort"
 	"time"
 )
@@ -204,19 +202,4 @@ func (bal Balance) plus(o Balance) Balance {
 		ServiceUser: Voice{bal.ServiceUser.Cards + o.ServiceUser.Cards, bal.ServiceUser.Votes + o.ServiceUser.Votes},
 		Facilitator: Voice{bal.Facilitator.Cards + o.Facilitator.Cards, bal.Facilitator.Votes + o.Facilitator.Votes},
 	}
-}
-
-// Export reads workshop w's board and people from the store, which is the
-// record, so it works on any instance, after a restart and after the
-// workshop is closed, whether or not its room is live.
-func (h *Hub) Export(ctx context.Context, w Workshop, at time.Time) (Export, error) {
-	b, err := LoadBoard(ctx, h.store, w.ID)
-	if err != nil {
-		return Export{}, fmt.Errorf("export: load board: %w", err)
-	}
-	people, err := h.store.Participants(ctx, w.ID)
-	if err != nil {
-		return Export{}, fmt.Errorf("export: load participants: %w", err)
-	}
-	return BuildExport(w, b, people, at), nil
 }

@@ -3,7 +3,6 @@ package hub
 import (
 	"encoding/json"
 	"strconv"
-	"time"
 )
 
 // Frames the server sends, as the contract names them. Each is encoded once
@@ -15,19 +14,6 @@ type You struct {
 	Name  string `json:"name"`
 	Role  Role   `json:"role"`
 	Token string `json:"token"`
-}
-
-// OpView is an accepted op as one recipient receives it, in an op frame or
-// in welcome.ops.
-type OpView struct {
-	T        string     `json:"t,omitempty"`
-	V        int64      `json:"v"`
-	ID       string     `json:"id"`
-	By       string     `json:"by"`
-	ByRole   Role       `json:"byRole"`
-	At       time.Time  `json:"at"`
-	Op       Op         `json:"op"`
-	Revealed []CardView `json:"revealed,omitempty"`
 }
 
 type welcomeFrame struct {
@@ -73,14 +59,8 @@ func encode(v any) []byte {
 
 // AckFrame encodes an ack, one per op, by hand (see json.go).
 func AckFrame(id string, v int64) []byte {
-	b := appendJSONString(append(make([]byte, 0, 64), `{"t":"ack","id":`...), id)
+	b := AppendJSONString(append(make([]byte, 0, 64), `{"t":"ack","id":`...), id)
 	return append(strconv.AppendInt(append(b, `,"v":`...), v, 10), '}')
-}
-
-// opFrame encodes an op frame, by hand (see json.go).
-func opFrame(v OpView) []byte {
-	v.T = "op"
-	return v.appendJSON(make([]byte, 0, jsonSizeHint(v.ID, v.By, &v.Op)))
 }
 
 // NackFrame encodes a nack for op id.
@@ -95,21 +75,3 @@ func ErrorFrame(err *Error) []byte { return encode(errorFrame{"error", err.Code,
 func ByeFrame(reason string) []byte { return encode(byeFrame{"bye", reason}) }
 
 func presenceFrameOf(people []Person) []byte { return encode(presenceFrame{"presence", people}) }
-
-// visibleTo says whether viewer may read the text an entry carries.
-func (e *Entry) visibleTo(viewer Viewer) bool {
-	if !e.Private || viewer.Role == RoleFacilitator || viewer.ID == e.Owner {
-		return true
-	}
-	return e.Op.Kind != KindCardAdd && e.Op.Kind != KindCardEdit
-}
-
-// View returns the entry as viewer receives it, text hidden where the
-// phase hid it when the op was accepted.
-func (e *Entry) View(viewer Viewer) OpView {
-	op := e.Op
-	if !e.visibleTo(viewer) {
-		op.hidden = true
-	}
-	return OpView{V: e.V, ID: e.ID, By: e.By, ByRole: e.ByRole, At: e.At, Op: op}
-}

@@ -191,7 +191,7 @@ func (h *Hub) CreateWorkshop(ctx context.Context, title string) (Workshop, strin
 
 // Workshop finds a workshop by id or by join code as typed.
 func (h *Hub) Workshop(ctx context.Context, ref string) (Workshop, error) {
-	if !isUUID(ref) {
+	if !IsUUID(ref) {
 		ref = NormalizeCode(ref)
 	}
 	return h.store.Workshop(ctx, ref)
@@ -217,7 +217,7 @@ func (h *Hub) DeleteWorkshop(ctx context.Context, id string) error {
 func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (*Session, *Error) {
 	w, err := h.Workshop(ctx, ref)
 	if errors.Is(err, ErrNotFound) {
-		return nil, refuse(CodeNotFound, "There is no workshop with that code. Check the code and try again.")
+		return nil, Refuse(CodeNotFound, "There is no workshop with that code. Check the code and try again.")
 	}
 	if err != nil {
 		h.log.Warn("find workshop", "err", err)
@@ -226,7 +226,7 @@ func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (
 	for {
 		r := h.room(w)
 		if r == nil {
-			return nil, refuse(CodeUnavailable, "The server is shutting down. Try again in a moment.")
+			return nil, Refuse(CodeUnavailable, "The server is shutting down. Try again in a moment.")
 		}
 		reply := make(chan joinResult, 1)
 		if !r.post(joinReq{req: req, member: m, reply: reply}, ctx.Done()) && ctx.Err() != nil {

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -15,7 +16,7 @@ import (
 
 // jsonSizeHint is about the size of an entry or op frame with these ids
 // and op: enough that most are encoded in one allocation.
-func jsonSizeHint(id, by string, o *Op) int {
+func JSONSizeHint(id, by string, o *Op) int {
 	n := 200 + len(id) + len(by) + len(o.CardID) + len(o.ParticipantID)
 	if o.Card != nil {
 		n += len(o.Card.ID) + len(o.Card.Text)
@@ -33,7 +34,7 @@ func jsonSizeHint(id, by string, o *Op) int {
 // which ids, roles, kinds and most text are, are copied as they are;
 // anything else is left to encoding/json, so that escaping (of <, >, &,
 // control characters, U+2028 and U+2029, and invalid UTF-8) is exactly its.
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // a string always encodes
@@ -68,7 +69,7 @@ func appendJSONOptString(b []byte, s *string) []byte {
 	if s == nil {
 		return append(b, "null"...)
 	}
-	return appendJSONString(b, *s)
+	return AppendJSONString(b, *s)
 }
 
 func appendJSONOptInt(b []byte, n *int) []byte {
@@ -95,10 +96,10 @@ func (o Op) MarshalJSON() ([]byte, error) { return o.appendJSON(nil), nil }
 func (o Op) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	kind := func(b []byte) []byte {
-		return appendJSONString(appendJSONField(b, "kind"), o.Kind)
+		return AppendJSONString(appendJSONField(b, "kind"), o.Kind)
 	}
 	cardID := func(b []byte) []byte {
-		return appendJSONString(appendJSONField(b, "cardId"), o.CardID)
+		return AppendJSONString(appendJSONField(b, "cardId"), o.CardID)
 	}
 	switch o.Kind {
 	case KindCardAdd:
@@ -108,13 +109,13 @@ func (o Op) appendJSON(b []byte) []byte {
 			b = append(b, "null"...)
 		case o.hidden:
 			b = append(b, `{"hidden":true,"id":`...)
-			b = appendJSONString(b, o.Card.ID)
+			b = AppendJSONString(b, o.Card.ID)
 			b = appendJSONOptString(append(b, `,"level":`...), o.Card.Level)
 			b = appendJSONOptString(append(b, `,"stage":`...), o.Card.Stage)
 			b = append(b, '}')
 		default: // a CardInput, in its fields' order
-			b = appendJSONString(append(b, `{"id":`...), o.Card.ID)
-			b = appendJSONString(append(b, `,"text":`...), o.Card.Text)
+			b = AppendJSONString(append(b, `{"id":`...), o.Card.ID)
+			b = AppendJSONString(append(b, `,"text":`...), o.Card.Text)
 			b = appendJSONOptString(append(b, `,"stage":`...), o.Card.Stage)
 			b = appendJSONOptString(append(b, `,"level":`...), o.Card.Level)
 			b = append(b, '}')
@@ -150,13 +151,13 @@ func (o Op) appendJSON(b []byte) []byte {
 		b = appendJSONOptString(appendJSONField(b, "note"), o.Note)
 		b = appendJSONOptString(appendJSONField(b, "stage"), o.Stage)
 	case KindConsentSet:
-		b = appendJSONString(appendJSONField(b, "answer"), o.Answer)
+		b = AppendJSONString(appendJSONField(b, "answer"), o.Answer)
 		b = kind(b)
-		b = appendJSONString(appendJSONField(b, "previous"), o.Previous)
+		b = AppendJSONString(appendJSONField(b, "previous"), o.Previous)
 		b = appendJSONOptString(appendJSONField(b, "stage"), o.Stage)
 	case KindPhaseSet:
 		b = kind(b)
-		b = appendJSONString(appendJSONField(b, "phase"), o.Phase)
+		b = AppendJSONString(appendJSONField(b, "phase"), o.Phase)
 	case KindFocusSet:
 		b = kind(b)
 		b = appendJSONOptString(appendJSONField(b, "stage"), o.Stage)
@@ -174,7 +175,7 @@ func (o Op) appendJSON(b []byte) []byte {
 		b = kind(b)
 	case KindParticipantRemove:
 		b = kind(b)
-		b = appendJSONString(appendJSONField(b, "participantId"), o.ParticipantID)
+		b = AppendJSONString(appendJSONField(b, "participantId"), o.ParticipantID)
 		b = appendJSONOptBool(appendJSONField(b, "removeCards"), o.RemoveCards)
 	default:
 		b = kind(b)
@@ -183,27 +184,51 @@ func (o Op) appendJSON(b []byte) []byte {
 }
 
 // MarshalJSON encodes the entry as the log keeps it.
-func (e Entry) MarshalJSON() ([]byte, error) { return e.appendJSON(nil), nil }
+func (e Entry) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil), nil }
 
-// appendJSON appends the entry in its fields' order, leaving out those
-// tagged omitempty that are empty.
-func (e *Entry) appendJSON(b []byte) []byte {
+// Encode returns the entry as the log keeps it, in one allocation for most
+// entries. Both stores write entries with it (or with AppendJSONTail) and
+// read them with DecodeEntry, so the format has this one home.
+func (e *Entry) Encode() []byte {
+	return e.AppendJSON(make([]byte, 0, JSONSizeHint(e.ID, e.By, &e.Op)+len(e.Owner)+len(e.Epoch)))
+}
+
+// AppendJSON appends the entry in its fields' order, leaving out those
+// tagged omitempty that are empty: `{"v":` and the version, then
+// AppendJSONTail.
+func (e *Entry) AppendJSON(b []byte) []byte {
 	b = strconv.AppendInt(append(b, `{"v":`...), e.V, 10)
-	b = appendJSONString(append(b, `,"id":`...), e.ID)
-	b = appendJSONString(append(b, `,"by":`...), e.By)
-	b = appendJSONString(append(b, `,"byRole":`...), string(e.ByRole))
+	return e.AppendJSONTail(b)
+}
+
+// AppendJSONTail appends the entry's JSON after its version: a store that
+// numbers entries itself (the Redis append script) writes `{"v":` and the
+// version in front of it.
+func (e *Entry) AppendJSONTail(b []byte) []byte {
+	b = AppendJSONString(append(b, `,"id":`...), e.ID)
+	b = AppendJSONString(append(b, `,"by":`...), e.By)
+	b = AppendJSONString(append(b, `,"byRole":`...), string(e.ByRole))
 	b = appendJSONTime(append(b, `,"at":`...), e.At)
 	b = e.Op.appendJSON(append(b, `,"op":`...))
 	if e.Private {
 		b = append(b, `,"private":true`...)
 	}
 	if e.Owner != "" {
-		b = appendJSONString(append(b, `,"owner":`...), e.Owner)
+		b = AppendJSONString(append(b, `,"owner":`...), e.Owner)
 	}
 	if e.Epoch != "" {
-		b = appendJSONString(append(b, `,"epoch":`...), e.Epoch)
+		b = AppendJSONString(append(b, `,"epoch":`...), e.Epoch)
 	}
 	return append(b, '}')
+}
+
+// DecodeEntry reads an entry written by Encode or AppendJSON.
+func DecodeEntry(data []byte) (Entry, error) {
+	var e Entry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return Entry{}, fmt.Errorf("decode entry: %w", err)
+	}
+	return e, nil
 }
 
 // MarshalJSON encodes the op as one recipient receives it.
@@ -215,18 +240,27 @@ func (v OpView) MarshalJSON() ([]byte, error) { return v.appendJSON(nil), nil }
 func (v *OpView) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	if v.T != "" {
-		b = appendJSONString(append(b, `"t":`...), v.T)
+		b = AppendJSONString(append(b, `"t":`...), v.T)
 		b = append(b, ',')
 	}
 	b = strconv.AppendInt(append(b, `"v":`...), v.V, 10)
-	b = appendJSONString(append(b, `,"id":`...), v.ID)
-	b = appendJSONString(append(b, `,"by":`...), v.By)
-	b = appendJSONString(append(b, `,"byRole":`...), string(v.ByRole))
+	b = AppendJSONString(append(b, `,"id":`...), v.ID)
+	b = AppendJSONString(append(b, `,"by":`...), v.By)
+	b = AppendJSONString(append(b, `,"byRole":`...), string(v.ByRole))
 	b = appendJSONTime(append(b, `,"at":`...), v.At)
 	b = v.Op.appendJSON(append(b, `,"op":`...))
 	if len(v.Revealed) > 0 {
 		b = append(b, `,"revealed":`...)
-		b = append(b, encode(v.Revealed)...)
+		b = append(b, mustMarshal(v.Revealed)...)
 	}
 	return append(b, '}')
+}
+
+// mustMarshal encodes what only plain structs make up; failing is a bug.
+func mustMarshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("board: encode: " + err.Error())
+	}
+	return b
 }

@@ -31,7 +31,7 @@ func (r *Room) join(m joinReq) {
 		return
 	}
 	if len(r.members) >= r.hub.cfg.MaxMembers {
-		m.reply <- joinResult{err: refuse(CodeTooLarge, "This workshop is full. Ask the facilitator for help.")}
+		m.reply <- joinResult{err: Refuse(CodeTooLarge, "This workshop is full. Ask the facilitator for help.")}
 		return
 	}
 	s := &Session{room: r, member: m.member, you: you}
@@ -51,9 +51,9 @@ func (r *Room) identify(req JoinRequest) (You, *Error) {
 	isFac := KeyMatches(req.Key, r.w.KeyHash)
 	switch {
 	case req.Key != "" && !isFac:
-		return You{}, refuse(CodeBadJoin, "That facilitator link is not right for this workshop. Open the link you were given when you created it.")
+		return You{}, Refuse(CodeBadJoin, "That facilitator link is not right for this workshop. Open the link you were given when you created it.")
 	case !isFac && req.Role == RoleFacilitator:
-		return You{}, refuse(CodeBadJoin, "Only the person with the facilitator link can join as facilitator.")
+		return You{}, Refuse(CodeBadJoin, "Only the person with the facilitator link can join as facilitator.")
 	}
 	if req.Token != "" {
 		if r.people.byTokenOf(req.Token) == nil {
@@ -61,7 +61,7 @@ func (r *Room) identify(req JoinRequest) (You, *Error) {
 		}
 		if p := r.people.byTokenOf(req.Token); p != nil && (p.Role == RoleFacilitator) == isFac {
 			if r.board.Removed[p.ID] {
-				return You{}, refuse(CodeRemoved, "You were removed from this workshop.")
+				return You{}, Refuse(CodeRemoved, "You were removed from this workshop.")
 			}
 			return You{ID: p.ID, Name: p.Name, Role: p.Role, Token: req.Token}, nil
 		}
@@ -70,7 +70,7 @@ func (r *Room) identify(req JoinRequest) (You, *Error) {
 	if isFac {
 		role = RoleFacilitator
 	} else if role != RoleStaff && role != RoleServiceUser {
-		return You{}, refuse(CodeBadJoin, "Say whether you use the service or work here.")
+		return You{}, Refuse(CodeBadJoin, "Say whether you use the service or work here.")
 	}
 	name, err := CleanName(req.Name)
 	if err != nil {

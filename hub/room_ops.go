@@ -60,8 +60,8 @@ func (r *Room) admitOp(s *Session, id string) bool {
 	if _, ok := r.members[s]; !ok {
 		return false
 	}
-	if !isUUID(id) {
-		r.send(s, NackFrame(id, refuse(CodeInvalid, "Each change needs an id (a UUID).")))
+	if !IsUUID(id) {
+		r.send(s, NackFrame(id, Refuse(CodeInvalid, "Each change needs an id (a UUID).")))
 		return false
 	}
 	if r.board.Removed[s.you.ID] {
@@ -106,7 +106,7 @@ func (r *Room) prepare(e *Entry) *Error {
 	if op.Kind == KindParticipantRemove && e.ByRole == RoleFacilitator && r.people.byID[op.ParticipantID] == nil {
 		r.refreshPeople()
 		if r.people.byID[op.ParticipantID] == nil {
-			return refuse(CodeNotFound, "That person is not in this workshop.")
+			return Refuse(CodeNotFound, "That person is not in this workshop.")
 		}
 	}
 	return r.board.Prepare(e)
@@ -156,15 +156,15 @@ func (r *Room) broadcast(e Entry, revealing bool, sender *Session, ack []byte) {
 		case revealing && viewer.Role != RoleFacilitator:
 			v := e.View(viewer)
 			v.Revealed = r.board.Revealed(viewer)
-			frame = opFrame(v)
-		case e.visibleTo(viewer):
+			frame = OpFrame(v)
+		case e.VisibleTo(viewer):
 			if full == nil {
-				full = opFrame(e.View(viewer))
+				full = OpFrame(e.View(viewer))
 			}
 			frame = full
 		default:
 			if hidden == nil {
-				hidden = opFrame(e.View(viewer))
+				hidden = OpFrame(e.View(viewer))
 			}
 			frame = hidden
 		}

@@ -22,21 +22,21 @@ func (b *Board) Prepare(e *Entry) *Error {
 	op, role := &e.Op, e.ByRole
 	e.Private = b.Phase == PhasePrivate
 	if !knownKind(op.Kind) {
-		return refuse(CodeInvalid, "Unknown change %q.", op.Kind)
+		return Refuse(CodeInvalid, "Unknown change %q.", op.Kind)
 	}
 	if b.Removed[e.By] {
-		return refuse(CodeRemoved, "You were removed from this workshop.")
+		return Refuse(CodeRemoved, "You were removed from this workshop.")
 	}
 	isFac := role == RoleFacilitator
 	switch {
 	case b.Phase == PhaseClosed && !(isFac && op.Kind == KindPhaseSet):
-		return refuse(CodeLocked, "The workshop is closed. The board can no longer change.")
+		return Refuse(CodeLocked, "The workshop is closed. The board can no longer change.")
 	case b.Phase == PhaseLocked && !isFac:
-		return refuse(CodeLocked, "The board is locked for now. Wait for the facilitator to open it.")
+		return Refuse(CodeLocked, "The board is locked for now. Wait for the facilitator to open it.")
 	case facilitatorOnly[op.Kind] && !isFac:
-		return refuse(CodeForbidden, "Only the facilitator can do that.")
+		return Refuse(CodeForbidden, "Only the facilitator can do that.")
 	case isFac && (op.Kind == KindCardVote || op.Kind == KindConsentSet):
-		return refuse(CodeForbidden, "Facilitators do not vote or give consent.")
+		return Refuse(CodeForbidden, "Facilitators do not vote or give consent.")
 	}
 	switch op.Kind {
 	case KindCardAdd:
@@ -47,7 +47,7 @@ func (b *Board) Prepare(e *Entry) *Error {
 			return err
 		}
 		if op.Text == nil {
-			return refuse(CodeInvalid, "Card text is empty.")
+			return Refuse(CodeInvalid, "Card text is empty.")
 		}
 		text, err := cleanText(*op.Text, "Card text", 1, maxCardText, true)
 		if err != nil {
@@ -63,7 +63,7 @@ func (b *Board) Prepare(e *Entry) *Error {
 		return b.prepareVote(e)
 	case KindCardAgree:
 		if op.Agreed == nil {
-			return refuse(CodeInvalid, "Say whether the card is agreed.")
+			return Refuse(CodeInvalid, "Say whether the card is agreed.")
 		}
 		_, err := b.card(op.CardID)
 		return err
@@ -71,24 +71,24 @@ func (b *Board) Prepare(e *Entry) *Error {
 		return b.prepareStageAgree(op)
 	case KindConsentSet:
 		if op.Stage == nil || !knownStage(*op.Stage) {
-			return refuse(CodeInvalid, "Choose a stage.")
+			return Refuse(CodeInvalid, "Choose a stage.")
 		}
 		if op.Answer != "agree" && op.Answer != "unsure" && op.Answer != "disagree" {
-			return refuse(CodeInvalid, "The answer must be agree, unsure or disagree.")
+			return Refuse(CodeInvalid, "The answer must be agree, unsure or disagree.")
 		}
 		if b.Stages[*op.Stage].AgreedLevel == "" {
-			return refuse(CodeInvalid, "Nothing has been agreed for this stage yet.")
+			return Refuse(CodeInvalid, "Nothing has been agreed for this stage yet.")
 		}
 		op.Previous = b.Consent[*op.Stage][e.By]
 	case KindPhaseSet:
 		switch Phase(op.Phase) {
 		case PhaseOpen, PhasePrivate, PhaseLocked, PhaseClosed:
 		default:
-			return refuse(CodeInvalid, "Unknown phase %q.", op.Phase)
+			return Refuse(CodeInvalid, "Unknown phase %q.", op.Phase)
 		}
 	case KindFocusSet:
 		if op.Stage != nil && !knownStage(*op.Stage) {
-			return refuse(CodeInvalid, "Unknown stage.")
+			return Refuse(CodeInvalid, "Unknown stage.")
 		}
 	case KindTimerSet:
 		if op.Seconds == nil {
@@ -96,20 +96,20 @@ func (b *Board) Prepare(e *Entry) *Error {
 			return nil
 		}
 		if *op.Seconds < 1 || *op.Seconds > maxTimerSeconds {
-			return refuse(CodeInvalid, "A timer runs from 1 second to 2 hours.")
+			return Refuse(CodeInvalid, "A timer runs from 1 second to 2 hours.")
 		}
 		end := e.At.Add(time.Duration(*op.Seconds) * time.Second).UTC()
 		op.TimerEndsAt = &end
 	case KindVotesSet:
 		if op.Budget == nil || *op.Budget < 0 || *op.Budget > maxVoteBudget {
-			return refuse(CodeInvalid, "The vote budget must be from 0 to %d.", maxVoteBudget)
+			return Refuse(CodeInvalid, "The vote budget must be from 0 to %d.", maxVoteBudget)
 		}
 	case KindParticipantRemove:
 		if op.ParticipantID == "" || op.ParticipantID == e.By {
-			return refuse(CodeInvalid, "Choose someone other than yourself to remove.")
+			return Refuse(CodeInvalid, "Choose someone other than yourself to remove.")
 		}
 		if b.Removed[op.ParticipantID] {
-			return refuse(CodeNotFound, "That person is no longer in the workshop.")
+			return Refuse(CodeNotFound, "That person is no longer in the workshop.")
 		}
 	}
 	return nil
@@ -126,7 +126,7 @@ func knownKind(k string) bool {
 func (b *Board) card(id string) (*Card, *Error) {
 	c := b.Cards[id]
 	if c == nil {
-		return nil, refuse(CodeNotFound, "That card is no longer on the board.")
+		return nil, Refuse(CodeNotFound, "That card is no longer on the board.")
 	}
 	return c, nil
 }
@@ -138,7 +138,7 @@ func (b *Board) ownCard(e *Entry, id string) (*Card, *Error) {
 		return nil, err
 	}
 	if c.By != e.By && e.ByRole != RoleFacilitator {
-		return nil, refuse(CodeForbidden, "Only the person who wrote this card, or the facilitator, can change it.")
+		return nil, Refuse(CodeForbidden, "Only the person who wrote this card, or the facilitator, can change it.")
 	}
 	return c, nil
 }
@@ -149,7 +149,7 @@ func place(stage, level *string) (string, string, *Error) {
 		return "", "", nil
 	}
 	if stage == nil || level == nil || !knownStage(*stage) || !knownLevel(*level) {
-		return "", "", refuse(CodeInvalid, "Choose a stage and a level, or neither for the tray.")
+		return "", "", Refuse(CodeInvalid, "Choose a stage and a level, or neither for the tray.")
 	}
 	return *stage, *level, nil
 }
@@ -157,13 +157,13 @@ func place(stage, level *string) (string, string, *Error) {
 func (b *Board) prepareAdd(e *Entry) *Error {
 	in := e.Op.Card
 	if in == nil {
-		return refuse(CodeInvalid, "The new card is missing.")
+		return Refuse(CodeInvalid, "The new card is missing.")
 	}
-	if !isUUID(in.ID) {
-		return refuse(CodeInvalid, "The card needs an id.")
+	if !IsUUID(in.ID) {
+		return Refuse(CodeInvalid, "The card needs an id.")
 	}
 	if b.Cards[in.ID] != nil || b.UsedIDs[in.ID] {
-		return refuse(CodeInvalid, "A card with this id was already added.")
+		return Refuse(CodeInvalid, "A card with this id was already added.")
 	}
 	text, err := cleanText(in.Text, "Card text", 1, maxCardText, true)
 	if err != nil {
@@ -173,7 +173,7 @@ func (b *Board) prepareAdd(e *Entry) *Error {
 		return err
 	}
 	if len(b.Cards) >= MaxCards {
-		return refuse(CodeTooLarge, "This board is full: it holds at most %d cards.", MaxCards)
+		return Refuse(CodeTooLarge, "This board is full: it holds at most %d cards.", MaxCards)
 	}
 	in.Text, e.Owner = text, e.By
 	return nil
@@ -187,14 +187,14 @@ func (b *Board) prepareMove(e *Entry) *Error {
 		return err
 	}
 	if b.Phase == PhasePrivate && e.ByRole != RoleFacilitator && c.By != e.By {
-		return refuse(CodeLocked, "While ideas are private you can move only your own cards.")
+		return Refuse(CodeLocked, "While ideas are private you can move only your own cards.")
 	}
 	stage, level, err := place(op.Stage, op.Level)
 	if err != nil {
 		return err
 	}
 	if op.Index != nil && *op.Index < 0 {
-		return refuse(CodeInvalid, "The position must be 0 or more.")
+		return Refuse(CodeInvalid, "The position must be 0 or more.")
 	}
 	n := len(b.Cells[cellKey(stage, level)])
 	if cellKey(stage, level) == cellKey(c.Stage, c.Level) {
@@ -211,30 +211,30 @@ func (b *Board) prepareMove(e *Entry) *Error {
 func (b *Board) prepareVote(e *Entry) *Error {
 	op := &e.Op
 	if b.Phase == PhasePrivate {
-		return refuse(CodeLocked, "Voting starts when everyone's ideas are shown.")
+		return Refuse(CodeLocked, "Voting starts when everyone's ideas are shown.")
 	}
 	if op.Delta == nil || (*op.Delta != 1 && *op.Delta != -1) {
-		return refuse(CodeInvalid, "A vote is +1 or -1.")
+		return Refuse(CodeInvalid, "A vote is +1 or -1.")
 	}
 	c, err := b.card(op.CardID)
 	if err != nil {
 		return err
 	}
 	if *op.Delta > 0 && b.spent[e.By] >= b.VoteBudget {
-		return refuse(CodeInvalid, "You have used all %d of your votes. Take one back to vote again.", b.VoteBudget)
+		return Refuse(CodeInvalid, "You have used all %d of your votes. Take one back to vote again.", b.VoteBudget)
 	}
 	if *op.Delta < 0 && c.Votes[e.By] == 0 {
-		return refuse(CodeInvalid, "You have no vote on this card to take back.")
+		return Refuse(CodeInvalid, "You have no vote on this card to take back.")
 	}
 	return nil
 }
 
 func (b *Board) prepareStageAgree(op *Op) *Error {
 	if op.Stage == nil || !knownStage(*op.Stage) {
-		return refuse(CodeInvalid, "Choose a stage.")
+		return Refuse(CodeInvalid, "Choose a stage.")
 	}
 	if op.Level != nil && !knownLevel(*op.Level) {
-		return refuse(CodeInvalid, "Unknown level of involvement.")
+		return Refuse(CodeInvalid, "Unknown level of involvement.")
 	}
 	if op.Note != nil {
 		note, err := cleanText(*op.Note, "The note", 0, maxNote, true)

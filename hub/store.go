@@ -6,27 +6,6 @@ import (
 	"time"
 )
 
-// Workshop is a workshop's record: who it is and how a facilitator proves
-// they run it. KeyHash is the SHA-256 of the facilitator key; the key itself
-// is never stored.
-type Workshop struct {
-	ID        string    `json:"id"`
-	Code      string    `json:"code"`
-	Title     string    `json:"title"`
-	KeyHash   []byte    `json:"keyHash"`
-	CreatedAt time.Time `json:"createdAt"`
-}
-
-// Participant is someone who joined a workshop. TokenHash is the SHA-256 of
-// their resume token.
-type Participant struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Role      Role      `json:"role"`
-	TokenHash []byte    `json:"tokenHash"`
-	JoinedAt  time.Time `json:"joinedAt"`
-}
-
 // Head is where a room's log stands: its top version and its epoch, the
 // name of this history of versions.
 type Head struct {
@@ -39,6 +18,10 @@ type Snapshot struct {
 	V     int64
 	Board []byte
 }
+
+// keepLog is how many entries before the newest snapshot both stores keep
+// in the log, so that a client that was away for a while can still replay.
+const keepLog = 1000
 
 // Store errors. Implementations return these (possibly wrapped); anything
 // else means the store could not be reached or failed, and the op is

@@ -14,12 +14,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-const (
-	// keepLog is how many entries before the newest snapshot stay in the
-	// log, so that a client that was away for a while can still replay.
-	keepLog = 1000
-)
-
 // Bucket and key names of the embedded store. Each room has a bucket of its
 // own under rooms, holding its meta, log, op ids and people.
 var (
@@ -314,9 +308,9 @@ func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int6
 		}
 		c := r.Bucket(bLog).Cursor()
 		for k, data := c.Seek(u64(after + 1)); k != nil; k, data = c.Next() {
-			var e Entry
-			if err := json.Unmarshal(data, &e); err != nil {
-				return fmt.Errorf("decode entry %d: %w", i64(k), err)
+			e, err := DecodeEntry(data)
+			if err != nil {
+				return fmt.Errorf("entry %d: %w", i64(k), err)
 			}
 			out = append(out, e)
 		}

@@ -3,7 +3,6 @@ package hub
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -193,7 +192,7 @@ func (s *EmbeddedStore) openWAL(dir string) error {
 			id, data, err := parseWALPayload(payload)
 			var e Entry
 			if err == nil {
-				err = json.Unmarshal(data, &e)
+				e, err = DecodeEntry(data)
 			}
 			if err != nil {
 				return fmt.Errorf("segment %s: %w", seg.path, err)
@@ -265,7 +264,7 @@ func (s *EmbeddedStore) pendingRoom(id string) (*pendingRoom, error) {
 // its version and, while that is not yet durable, its Pending.
 func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expected int64, e Entry) (int64, Pending, error) {
 	e.V = expected + 1
-	data := e.appendJSON(make([]byte, 0, jsonSizeHint(e.ID, e.By, &e.Op)+len(e.Owner)+len(e.Epoch)))
+	data := e.Encode()
 	w := s.wal
 	w.mu.Lock()
 	defer w.mu.Unlock()

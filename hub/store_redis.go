@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -224,14 +223,9 @@ var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // Append implements Store with one script: see scriptAppend.
 func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error) {
-	e.V = 0
 	buf := entryBufs.Get().(*[]byte)
-	data := e.appendJSON((*buf)[:0])
-	defer func() { *buf = data; entryBufs.Put(buf) }()
-	tail, ok := bytes.CutPrefix(data, []byte(entryHead))
-	if !ok || len(tail) == 0 || tail[0] != ',' {
-		return 0, fmt.Errorf("encode entry: json does not start with %s", entryHead)
-	}
+	tail := e.AppendJSONTail((*buf)[:0])
+	defer func() { *buf = tail; entryBufs.Put(buf) }()
 	res, err := scriptAppend.Run(ctx, s.rdb, redisKeys(workshopID),
 		uuid.NewString(), e.ID, expected, tail, redisChannel(workshopID), e.Epoch).Int64Slice()
 	if err != nil {
@@ -298,9 +292,9 @@ func (s *RedisStore) Entries(ctx context.Context, workshopID string, after int64
 	out := make([]Entry, 0, len(rows.Val()))
 	for _, row := range rows.Val() {
 		data, _ := row.Values["e"].(string)
-		var e Entry
-		if err := json.Unmarshal([]byte(data), &e); err != nil {
-			return nil, fmt.Errorf("decode entry %s: %w", row.ID, err)
+		e, err := DecodeEntry([]byte(data))
+		if err != nil {
+			return nil, fmt.Errorf("entry %s: %w", row.ID, err)
 		}
 		if want := after + 1 + int64(len(out)); e.V != want {
 			return nil, fmt.Errorf("log of %s holds version %d where %d belongs", workshopID, e.V, want)

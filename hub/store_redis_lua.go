@@ -76,10 +76,6 @@ const redisTimeout = 5 * time.Second
 // resync, checking the store.
 const resyncNews = "resync"
 
-// entryHead is how an Entry's JSON starts when its version is 0. Append
-// sends the rest, and the script puts the real version in front.
-const entryHead = `{"v":0`
-
 // luaRoom opens every room script: it names the keys and defines ready,
 // which is false when the workshop is gone and otherwise makes sure the room
 // has a whole history. A room that lost part of it (Redis restarted without

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
 	"sync"
@@ -203,10 +202,9 @@ func (s *RedisStore) readNews(msgs <-chan any) {
 				s.resync(m.Channel)
 			}
 		case *redis.Message:
-			var e Entry
 			if m.Payload == resyncNews {
 				s.resync(m.Channel)
-			} else if err := json.Unmarshal([]byte(m.Payload), &e); err != nil || e.V < 1 {
+			} else if e, err := DecodeEntry([]byte(m.Payload)); err != nil || e.V < 1 {
 				s.log.Warn("undecodable news; resyncing the room", "channel", m.Channel, "err", err)
 				s.resync(m.Channel)
 			} else {

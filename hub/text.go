@@ -23,17 +23,17 @@ func cleanText(s, what string, min, max int, multiline bool) (string, *Error) {
 	s = strings.TrimFunc(s, unicode.IsSpace)
 	n := utf8.RuneCountInString(s)
 	if n < min {
-		return "", refuse(CodeInvalid, "%s is empty.", what)
+		return "", Refuse(CodeInvalid, "%s is empty.", what)
 	}
 	if n > max {
-		return "", refuse(CodeInvalid, "%s is too long: at most %d characters.", what, max)
+		return "", Refuse(CodeInvalid, "%s is too long: at most %d characters.", what, max)
 	}
 	for _, r := range s {
 		if multiline && (r == '\n' || r == '\r') {
 			continue
 		}
 		if unicode.IsControl(r) {
-			return "", refuse(CodeInvalid, "%s has a character that cannot be shown.", what)
+			return "", Refuse(CodeInvalid, "%s has a character that cannot be shown.", what)
 		}
 	}
 	return s, nil
@@ -45,7 +45,7 @@ func CleanName(s string) (string, *Error) { return cleanText(s, "Name", 0, maxNa
 // CleanTitle checks a workshop title.
 func CleanTitle(s string) (string, *Error) { return cleanText(s, "The title", 1, maxTitle, false) }
 
-func isUUID(s string) bool {
+func IsUUID(s string) bool {
 	_, err := uuid.Parse(s)
 	return err == nil && len(s) == 36
 }
