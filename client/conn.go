@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Connection limits and timings.
@@ -268,15 +269,15 @@ func (c *Conn) handle(s *hub.Session, limit *bucket, data []byte) {
 	f, err := decodeFrame(data)
 	switch {
 	case err != nil:
-		c.refuse(f.ID, hub.CodeInvalid, "That message could not be read. It was ignored.")
+		c.refuse(f.ID, board.CodeInvalid, "That message could not be read. It was ignored.")
 	case f.T == "join":
-		c.refuse("", hub.CodeInvalid, "You have already joined this workshop.")
+		c.refuse("", board.CodeInvalid, "You have already joined this workshop.")
 	case f.T != "op":
-		c.refuse(f.ID, hub.CodeInvalid, "Unknown message type. It was ignored.")
+		c.refuse(f.ID, board.CodeInvalid, "Unknown message type. It was ignored.")
 	case f.Op == nil:
-		c.refuse(f.ID, hub.CodeInvalid, "The change is missing.")
+		c.refuse(f.ID, board.CodeInvalid, "The change is missing.")
 	case !limit.take(time.Now()):
-		c.refuse(f.ID, hub.CodeRateLimited, "Too many changes at once. Wait a moment and try again.")
+		c.refuse(f.ID, board.CodeRateLimited, "Too many changes at once. Wait a moment and try again.")
 	default:
 		s.Submit(f.ID, *f.Op)
 	}
@@ -293,7 +294,7 @@ func (c *Conn) refuse(id, code, message string) {
 	answers := c.answers
 	c.mu.Unlock()
 	select {
-	case answers <- hub.NackFrame(id, &hub.Error{Code: code, Message: message}):
+	case answers <- hub.NackFrame(id, &board.Error{Code: code, Message: message}):
 		c.kick()
 	case <-c.quit:
 	}
@@ -307,11 +308,11 @@ func (c *Conn) join(ctx context.Context, h *hub.Hub) *hub.Session {
 	}
 	f, err := decodeFrame(data)
 	if err != nil || f.T != "join" {
-		c.Close(hub.ErrorFrame(&hub.Error{Code: hub.CodeBadJoin, Message: "Join the workshop first."}))
+		c.Close(hub.ErrorFrame(&board.Error{Code: board.CodeBadJoin, Message: "Join the workshop first."}))
 		return nil
 	}
 	if f.Code == "" {
-		c.Close(hub.ErrorFrame(&hub.Error{Code: hub.CodeBadJoin, Message: "Type the workshop's join code."}))
+		c.Close(hub.ErrorFrame(&board.Error{Code: board.CodeBadJoin, Message: "Type the workshop's join code."}))
 		return nil
 	}
 	s, jerr := h.Join(ctx, f.Code, f.joinRequest(), c)

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestMain checks that no test leaves a goroutine behind: every
@@ -281,7 +282,7 @@ func TestFrameSizeLimit(t *testing.T) {
 		ws := e.join(t)
 		ws.WriteMessage(websocket.TextMessage, opFrame(t, maxFrame))
 		f := readUntil(t, ws, "nack")
-		if f == nil || f["code"] != hub.CodeInvalid {
+		if f == nil || f["code"] != board.CodeInvalid {
 			t.Fatalf("got %v, want nack invalid for a card too long", f)
 		}
 	})
@@ -321,7 +322,7 @@ func TestOpRateLimit(t *testing.T) {
 		}
 	}()
 	answers := map[string]int{}
-	for answers["ack"]+answers[hub.CodeRateLimited] < n {
+	for answers["ack"]+answers[board.CodeRateLimited] < n {
 		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 		_, data, err := ws.ReadMessage()
 		if err != nil {
@@ -334,13 +335,13 @@ func TestOpRateLimit(t *testing.T) {
 			answers["ack"]++
 		case "nack":
 			answers[f.Code]++
-			if f.Code != hub.CodeRateLimited {
+			if f.Code != board.CodeRateLimited {
 				t.Fatalf("nack %s, want only rateLimited", f.Code)
 			}
 		}
 	}
 	allowed := opBurst + int(time.Since(start).Seconds()*opRate) + 1
-	if answers["ack"] > allowed || answers[hub.CodeRateLimited] == 0 {
+	if answers["ack"] > allowed || answers[board.CodeRateLimited] == 0 {
 		t.Fatalf("answers %v: want at most %d acks and some rateLimited", answers, allowed)
 	}
 }
@@ -381,7 +382,7 @@ func TestForeignOriginRefused(t *testing.T) {
 			var body struct {
 				Error struct{ Code, Message string }
 			}
-			if err := json.NewDecoder(res.Body).Decode(&body); err != nil || body.Error.Code != hub.CodeForbidden || body.Error.Message == "" {
+			if err := json.NewDecoder(res.Body).Decode(&body); err != nil || body.Error.Code != board.CodeForbidden || body.Error.Message == "" {
 				t.Fatalf("body: got %+v (%v), want error forbidden with a message", body, err)
 			}
 		})

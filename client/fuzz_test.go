@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // FuzzDecodeFrame feeds decodeFrame arbitrary frames. It must not panic; a
@@ -37,7 +38,7 @@ func FuzzDecodeFrame(f *testing.F) {
 				t.Fatalf("a malformed frame yielded more than its type and id: %+v", fr)
 			}
 		}
-		nack := hub.NackFrame(fr.ID, &hub.Error{Code: hub.CodeInvalid, Message: "m"})
+		nack := hub.NackFrame(fr.ID, &board.Error{Code: board.CodeInvalid, Message: "m"})
 		var n struct{ ID string }
 		if err := json.Unmarshal(nack, &n); err != nil || n.ID != fr.ID {
 			t.Fatalf("nack %s: id %q (%v), want %q", nack, n.ID, err, fr.ID)
@@ -50,7 +51,7 @@ func FuzzDecodeFrame(f *testing.F) {
 		if err != nil {
 			t.Fatalf("encode op %+v: %v", fr.Op, err)
 		}
-		var back hub.Op
+		var back board.Op
 		if err := json.Unmarshal(once, &back); err != nil {
 			t.Fatalf("decode encoded op %s: %v", once, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Socket buffers. Every connection holds its read buffer for as long as
@@ -65,9 +66,9 @@ func NewHandler(h *hub.Hub, cfg Config, log *slog.Logger) *Handler {
 // refuseUpgrade answers a request that cannot become a WebSocket with the
 // contract's error shape: 403 for a foreign origin, else a bad request.
 func refuseUpgrade(w http.ResponseWriter, _ *http.Request, status int, _ error) {
-	code, message := hub.CodeInvalid, "This address takes WebSocket connections only."
+	code, message := board.CodeInvalid, "This address takes WebSocket connections only."
 	if status == http.StatusForbidden {
-		code, message = hub.CodeForbidden, "Pages from other sites may not connect to this server."
+		code, message = board.CodeForbidden, "Pages from other sites may not connect to this server."
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)

@@ -8,6 +8,7 @@ import (
 	"errors"
 
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // frame is any message a client sends; which fields matter depends on T.
@@ -15,15 +16,15 @@ type frame struct {
 	T string `json:"t"`
 
 	// join
-	Code  string  `json:"code"`
-	Name  string  `json:"name"`
-	Role  string  `json:"role"`
-	Key   string  `json:"key"`
-	Token string  `json:"token"`
-	Since *int64  `json:"since"`
-	Epoch string  `json:"epoch"`
-	ID    string  `json:"id"`
-	Op    *hub.Op `json:"op"`
+	Code  string    `json:"code"`
+	Name  string    `json:"name"`
+	Role  string    `json:"role"`
+	Key   string    `json:"key"`
+	Token string    `json:"token"`
+	Since *int64    `json:"since"`
+	Epoch string    `json:"epoch"`
+	ID    string    `json:"id"`
+	Op    *board.Op `json:"op"`
 }
 
 // errMalformed means a frame could not be read as a message of the contract.
@@ -48,7 +49,7 @@ func decodeFrame(data []byte) (frame, error) {
 // joinRequest turns a join frame into the hub's request.
 func (f frame) joinRequest() hub.JoinRequest {
 	return hub.JoinRequest{
-		Name: f.Name, Role: hub.Role(f.Role), Key: f.Key, Token: f.Token,
+		Name: f.Name, Role: board.Role(f.Role), Key: f.Key, Token: f.Token,
 		Since: f.Since, Epoch: f.Epoch,
 	}
 }

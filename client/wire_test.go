@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestDecodeFrame: what a client sends is read as the contract names it,
@@ -23,9 +23,9 @@ func TestDecodeFrame(t *testing.T) {
 			wantT: "join", wantCode: "k7p3qx", wantSince: 4},
 		{name: "join without since", data: `{"t":"join","code":"K7P3QX"}`, wantT: "join", wantCode: "K7P3QX", wantSince: -1},
 		{name: "op", data: `{"t":"op","id":"a1","op":{"kind":"card.vote","cardId":"c","delta":1}}`,
-			wantT: "op", wantID: "a1", wantKind: hub.KindCardVote, wantSince: -1},
+			wantT: "op", wantID: "a1", wantKind: board.KindCardVote, wantSince: -1},
 		{name: "unknown fields are ignored", data: `{"t":"op","id":"a2","extra":[1,{}],"op":{"kind":"focus.set","stage":null,"x":1}}`,
-			wantT: "op", wantID: "a2", wantKind: hub.KindFocusSet, wantSince: -1},
+			wantT: "op", wantID: "a2", wantKind: board.KindFocusSet, wantSince: -1},
 		{name: "unknown type", data: `{"t":"dance","id":"a3"}`, wantT: "dance", wantID: "a3", wantSince: -1},
 		{name: "null", data: `null`, wantSince: -1},
 		{name: "wrong type in op", data: `{"t":"op","id":"a4","op":{"kind":"card.vote","delta":"one"}}`,
@@ -71,7 +71,7 @@ func TestJoinRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := f.joinRequest()
-	if r.Name != "Ana" || r.Role != hub.RoleStaff || r.Key != "k" || r.Token != "tok" || r.Epoch != "ep" || r.Since == nil || *r.Since != 0 {
+	if r.Name != "Ana" || r.Role != board.RoleStaff || r.Key != "k" || r.Token != "tok" || r.Epoch != "ep" || r.Since == nil || *r.Since != 0 {
 		t.Fatalf("got %+v, want every field of the frame", r)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Benchmarks of the work a room does per op and per join. The whole
@@ -18,16 +20,16 @@ import (
 
 // benchBoard returns a board of n cards spread over every cell and the
 // tray, with people who have each cast some votes, and its authors.
-func benchBoard(n, people int) (*Board, []string) {
-	b := NewBoard()
+func benchBoard(n, people int) (*board.Board, []string) {
+	b := board.NewBoard()
 	ids := make([]string, people)
 	for i := range ids {
 		ids[i] = uuid.NewString()
 	}
 	var v int64
-	play := func(by string, op Op) {
+	play := func(by string, op board.Op) {
 		v++
-		e := Entry{V: v, ID: uuid.NewString(), By: by, ByRole: RoleServiceUser, At: time.Now().UTC(), Op: op}
+		e := board.Entry{V: v, ID: uuid.NewString(), By: by, ByRole: board.RoleServiceUser, At: time.Now().UTC(), Op: op}
 		if err := b.Prepare(&e); err != nil {
 			panic(err.Message)
 		}
@@ -39,14 +41,14 @@ func benchBoard(n, people int) (*Board, []string) {
 		cards = append(cards, card)
 		var stage, level *string
 		if i%13 != 0 {
-			stage, level = &Stages[i%4], &Levels[i%3]
+			stage, level = &board.Stages[i%4], &board.Levels[i%3]
 		}
-		play(ids[i%people], Op{Kind: KindCardAdd, Card: &CardInput{ID: card, Text: fmt.Sprintf("Idea %d: ask the youth panel to co-write the survey", i), Stage: stage, Level: level}})
+		play(ids[i%people], board.Op{Kind: board.KindCardAdd, Card: &board.CardInput{ID: card, Text: fmt.Sprintf("Idea %d: ask the youth panel to co-write the survey", i), Stage: stage, Level: level}})
 	}
 	one := 1
 	for i, by := range ids {
 		for j := range min(b.VoteBudget, len(cards)) {
-			play(by, Op{Kind: KindCardVote, CardID: cards[(i*7+j*3)%len(cards)], Delta: &one})
+			play(by, board.Op{Kind: board.KindCardVote, CardID: cards[(i*7+j*3)%len(cards)], Delta: &one})
 		}
 	}
 	return b, cards
@@ -59,33 +61,33 @@ func BenchmarkApply(b *testing.B) {
 	text := "Run the survey with the youth panel, then again in spring"
 	kinds := []struct {
 		name string
-		op   func(i int, cards []string) Op
+		op   func(i int, cards []string) board.Op
 	}{
-		{"move", func(i int, cards []string) Op {
-			return Op{Kind: KindCardMove, CardID: cards[i%len(cards)], Stage: &Stages[i%4], Level: &Levels[i%3], Index: &idx}
+		{"move", func(i int, cards []string) board.Op {
+			return board.Op{Kind: board.KindCardMove, CardID: cards[i%len(cards)], Stage: &board.Stages[i%4], Level: &board.Levels[i%3], Index: &idx}
 		}},
-		{"vote", func(i int, cards []string) Op {
+		{"vote", func(i int, cards []string) board.Op {
 			if i%2 == 0 {
-				return Op{Kind: KindCardVote, CardID: cards[0], Delta: &one}
+				return board.Op{Kind: board.KindCardVote, CardID: cards[0], Delta: &one}
 			}
-			return Op{Kind: KindCardVote, CardID: cards[0], Delta: &minus}
+			return board.Op{Kind: board.KindCardVote, CardID: cards[0], Delta: &minus}
 		}},
-		{"edit", func(i int, cards []string) Op {
-			return Op{Kind: KindCardEdit, CardID: cards[i%len(cards)], Text: &text}
+		{"edit", func(i int, cards []string) board.Op {
+			return board.Op{Kind: board.KindCardEdit, CardID: cards[i%len(cards)], Text: &text}
 		}},
 	}
 	for _, k := range kinds {
 		b.Run(k.name, func(b *testing.B) {
-			board, cards := benchBoard(100, 25)
+			bd, cards := benchBoard(100, 25)
 			by := uuid.NewString() // a newcomer, with all their votes to cast
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				e := Entry{V: board.V + 1, ID: "op", By: by, ByRole: RoleFacilitator, At: time.Now(), Op: k.op(i, cards)}
+				e := board.Entry{V: bd.V + 1, ID: "op", By: by, ByRole: board.RoleFacilitator, At: time.Now(), Op: k.op(i, cards)}
 				if k.name == "vote" {
-					e.ByRole = RoleServiceUser
+					e.ByRole = board.RoleServiceUser
 				}
-				board.Apply(e)
+				bd.Apply(e)
 				i++
 			}
 		})
@@ -99,18 +101,18 @@ var frameSink []byte
 // broadcasts, once per op (twice in the private phase).
 func BenchmarkEncodeOpFrame(b *testing.B) {
 	idx := 2
-	card := &CardInput{ID: uuid.NewString(), Text: "Ask people what they think before we start", Stage: &Stages[1], Level: &Levels[2]}
-	ops := map[string]Op{
-		"move": {Kind: KindCardMove, CardID: uuid.NewString(), Stage: &Stages[1], Level: &Levels[2], Index: &idx},
-		"add":  {Kind: KindCardAdd, Card: card},
+	card := &board.CardInput{ID: uuid.NewString(), Text: "Ask people what they think before we start", Stage: &board.Stages[1], Level: &board.Levels[2]}
+	ops := map[string]board.Op{
+		"move": {Kind: board.KindCardMove, CardID: uuid.NewString(), Stage: &board.Stages[1], Level: &board.Levels[2], Index: &idx},
+		"add":  {Kind: board.KindCardAdd, Card: card},
 	}
 	for name, op := range ops {
 		b.Run(name, func(b *testing.B) {
-			e := Entry{V: 1234, ID: uuid.NewString(), By: uuid.NewString(), ByRole: RoleServiceUser, At: time.Now().UTC(), Op: op}
-			viewer := Viewer{ID: uuid.NewString(), Role: RoleStaff}
+			e := board.Entry{V: 1234, ID: uuid.NewString(), By: uuid.NewString(), ByRole: board.RoleServiceUser, At: time.Now().UTC(), Op: op}
+			viewer := board.Viewer{ID: uuid.NewString(), Role: board.RoleStaff}
 			b.ReportAllocs()
 			for b.Loop() {
-				frameSink = OpFrame(e.View(viewer))
+				frameSink = board.OpFrame(e.View(viewer))
 			}
 		})
 	}
@@ -148,8 +150,8 @@ func benchRoom(b *testing.B, cards, members int) (*Room, *Hub) {
 	r.snapV = r.board.V
 	r.people = newPeople(nil)
 	for range members {
-		you := You{ID: uuid.NewString(), Role: RoleServiceUser}
-		r.people.add(Participant{ID: you.ID, Role: you.Role, JoinedAt: time.Now()})
+		you := You{ID: uuid.NewString(), Role: board.RoleServiceUser}
+		r.people.add(board.Participant{ID: you.ID, Role: you.Role, JoinedAt: time.Now()})
 		r.people.online[you.ID]++
 		r.members[&Session{room: r, member: &countingMember{}, you: you}] = struct{}{}
 	}
@@ -170,8 +172,8 @@ func BenchmarkFanOut(b *testing.B) {
 			for b.Loop() {
 				c := cards[i%len(cards)]
 				r.snapV = r.board.V // snapshots are a store write, not fan-out
-				r.apply(Entry{V: r.board.V + 1, ID: uuid.NewString(), By: by, ByRole: RoleServiceUser, At: time.Now().UTC(),
-					Op: Op{Kind: KindCardMove, CardID: c.ID, Stage: &Stages[i%4], Level: &Levels[i%3], Index: &idx}})
+				r.apply(board.Entry{V: r.board.V + 1, ID: uuid.NewString(), By: by, ByRole: board.RoleServiceUser, At: time.Now().UTC(),
+					Op: board.Op{Kind: board.KindCardMove, CardID: c.ID, Stage: &board.Stages[i%4], Level: &board.Levels[i%3], Index: &idx}})
 				i++
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
@@ -183,7 +185,7 @@ func BenchmarkFanOut(b *testing.B) {
 // participant to a board of 500 cards: the CPU part of a join.
 func BenchmarkWelcome(b *testing.B) {
 	r, _ := benchRoom(b, 500, 25)
-	s := &Session{room: r, member: &countingMember{}, you: You{ID: uuid.NewString(), Role: RoleServiceUser}}
+	s := &Session{room: r, member: &countingMember{}, you: You{ID: uuid.NewString(), Role: board.RoleServiceUser}}
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
@@ -202,7 +204,7 @@ func BenchmarkJoin(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		reply := make(chan joinResult, 1)
-		r.join(joinReq{req: JoinRequest{Name: "Sam", Role: RoleServiceUser}, member: &countingMember{}, reply: reply})
+		r.join(joinReq{req: JoinRequest{Name: "Sam", Role: board.RoleServiceUser}, member: &countingMember{}, reply: reply})
 		res := <-reply
 		if res.err != nil {
 			b.Fatal(res.err)

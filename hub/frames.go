@@ -3,6 +3,8 @@ package hub
 import (
 	"encoding/json"
 	"strconv"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Frames the server sends, as the contract names them. Each is encoded once
@@ -10,19 +12,19 @@ import (
 
 // You is the joiner's own identity, sent in welcome.
 type You struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Role  Role   `json:"role"`
-	Token string `json:"token"`
+	ID    string     `json:"id"`
+	Name  string     `json:"name"`
+	Role  board.Role `json:"role"`
+	Token string     `json:"token"`
 }
 
 type welcomeFrame struct {
-	T     string     `json:"t"`
-	You   You        `json:"you"`
-	Epoch string     `json:"epoch"`
-	V     int64      `json:"v"`
-	Board *BoardView `json:"board,omitempty"`
-	Ops   []OpView   `json:"ops,omitempty"`
+	T     string           `json:"t"`
+	You   You              `json:"you"`
+	Epoch string           `json:"epoch"`
+	V     int64            `json:"v"`
+	Board *board.BoardView `json:"board,omitempty"`
+	Ops   []board.OpView   `json:"ops,omitempty"`
 }
 
 type nackFrame struct {
@@ -33,8 +35,8 @@ type nackFrame struct {
 }
 
 type presenceFrame struct {
-	T      string   `json:"t"`
-	People []Person `json:"people"`
+	T      string         `json:"t"`
+	People []board.Person `json:"people"`
 }
 
 type errorFrame struct {
@@ -59,19 +61,19 @@ func encode(v any) []byte {
 
 // AckFrame encodes an ack, one per op, by hand (see json.go).
 func AckFrame(id string, v int64) []byte {
-	b := AppendJSONString(append(make([]byte, 0, 64), `{"t":"ack","id":`...), id)
+	b := board.AppendJSONString(append(make([]byte, 0, 64), `{"t":"ack","id":`...), id)
 	return append(strconv.AppendInt(append(b, `,"v":`...), v, 10), '}')
 }
 
 // NackFrame encodes a nack for op id.
-func NackFrame(id string, err *Error) []byte {
+func NackFrame(id string, err *board.Error) []byte {
 	return encode(nackFrame{"nack", id, err.Code, err.Message})
 }
 
 // ErrorFrame encodes an error; the server closes the connection after it.
-func ErrorFrame(err *Error) []byte { return encode(errorFrame{"error", err.Code, err.Message}) }
+func ErrorFrame(err *board.Error) []byte { return encode(errorFrame{"error", err.Code, err.Message}) }
 
 // ByeFrame encodes a bye: the client should reconnect, to any instance.
 func ByeFrame(reason string) []byte { return encode(byeFrame{"bye", reason}) }
 
-func presenceFrameOf(people []Person) []byte { return encode(presenceFrame{"presence", people}) }
+func presenceFrameOf(people []board.Person) []byte { return encode(presenceFrame{"presence", people}) }

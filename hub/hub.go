@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // CodeAlphabet is what join codes are made of: no 0/O, 1/I/L look-alikes.
@@ -166,32 +168,32 @@ func newCode() string {
 
 // CreateWorkshop makes a new workshop and returns it with its facilitator
 // key, which is shown once and stored only as a hash.
-func (h *Hub) CreateWorkshop(ctx context.Context, title string) (Workshop, string, error) {
-	title, bad := CleanTitle(title)
+func (h *Hub) CreateWorkshop(ctx context.Context, title string) (board.Workshop, string, error) {
+	title, bad := board.CleanTitle(title)
 	if bad != nil {
-		return Workshop{}, "", bad
+		return board.Workshop{}, "", bad
 	}
 	key := NewSecret()
 	for range 20 {
-		w := Workshop{ID: uuid.NewString(), Code: newCode(), Title: title, KeyHash: Hash(key), CreatedAt: time.Now().UTC()}
+		w := board.Workshop{ID: uuid.NewString(), Code: newCode(), Title: title, KeyHash: Hash(key), CreatedAt: time.Now().UTC()}
 		err := h.store.CreateWorkshop(ctx, w)
 		if errors.Is(err, ErrCodeTaken) {
 			continue
 		}
 		if err != nil {
-			return Workshop{}, "", fmt.Errorf("create workshop: %w", err)
+			return board.Workshop{}, "", fmt.Errorf("create workshop: %w", err)
 		}
 		if err := h.store.Touch(ctx, w.ID, h.cfg.Retention); err != nil {
-			return Workshop{}, "", fmt.Errorf("set workshop retention: %w", err)
+			return board.Workshop{}, "", fmt.Errorf("set workshop retention: %w", err)
 		}
 		return w, key, nil
 	}
-	return Workshop{}, "", errors.New("create workshop: no free join code")
+	return board.Workshop{}, "", errors.New("create workshop: no free join code")
 }
 
 // Workshop finds a workshop by id or by join code as typed.
-func (h *Hub) Workshop(ctx context.Context, ref string) (Workshop, error) {
-	if !IsUUID(ref) {
+func (h *Hub) Workshop(ctx context.Context, ref string) (board.Workshop, error) {
+	if !board.IsUUID(ref) {
 		ref = NormalizeCode(ref)
 	}
 	return h.store.Workshop(ctx, ref)
@@ -214,10 +216,10 @@ func (h *Hub) DeleteWorkshop(ctx context.Context, id string) error {
 
 // Join admits a connection to the workshop ref (id or code). The session it
 // returns is how the connection sends ops and leaves.
-func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (*Session, *Error) {
+func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (*Session, *board.Error) {
 	w, err := h.Workshop(ctx, ref)
 	if errors.Is(err, ErrNotFound) {
-		return nil, Refuse(CodeNotFound, "There is no workshop with that code. Check the code and try again.")
+		return nil, board.Refuse(board.CodeNotFound, "There is no workshop with that code. Check the code and try again.")
 	}
 	if err != nil {
 		h.log.Warn("find workshop", "err", err)
@@ -226,7 +228,7 @@ func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (
 	for {
 		r := h.room(w)
 		if r == nil {
-			return nil, Refuse(CodeUnavailable, "The server is shutting down. Try again in a moment.")
+			return nil, board.Refuse(board.CodeUnavailable, "The server is shutting down. Try again in a moment.")
 		}
 		reply := make(chan joinResult, 1)
 		if !r.post(joinReq{req: req, member: m, reply: reply}, ctx.Done()) && ctx.Err() != nil {
@@ -246,7 +248,7 @@ func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (
 
 // room returns the live room of w, starting it if needed; nil once the hub
 // is shutting down.
-func (h *Hub) room(w Workshop) *Room {
+func (h *Hub) room(w board.Workshop) *Room {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {

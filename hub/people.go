@@ -7,27 +7,29 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"sort"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // people is a room's register of participants, indexed by id and by the
 // hash of their resume token, with how many connections each has here.
 // It belongs to the room's goroutine.
 type people struct {
-	byID    map[string]*Participant
-	byToken map[string]*Participant // hex of token hash
-	online  map[string]int          // participant id -> live connections here
-	remote  map[string]bool         // online on any instance, as the store last said
+	byID    map[string]*board.Participant
+	byToken map[string]*board.Participant // hex of token hash
+	online  map[string]int                // participant id -> live connections here
+	remote  map[string]bool               // online on any instance, as the store last said
 }
 
-func newPeople(list []Participant) *people {
-	p := &people{byID: map[string]*Participant{}, byToken: map[string]*Participant{}, online: map[string]int{}, remote: map[string]bool{}}
+func newPeople(list []board.Participant) *people {
+	p := &people{byID: map[string]*board.Participant{}, byToken: map[string]*board.Participant{}, online: map[string]int{}, remote: map[string]bool{}}
 	for i := range list {
 		p.add(list[i])
 	}
 	return p
 }
 
-func (p *people) add(x Participant) {
+func (p *people) add(x board.Participant) {
 	px := &x
 	p.byID[x.ID] = px
 	p.byToken[hex.EncodeToString(x.TokenHash)] = px
@@ -44,14 +46,14 @@ func (p *people) here() []string {
 }
 
 // byTokenOf finds the participant a resume token belongs to.
-func (p *people) byTokenOf(token string) *Participant {
+func (p *people) byTokenOf(token string) *board.Participant {
 	return p.byToken[hex.EncodeToString(Hash(token))]
 }
 
 // list returns everyone not removed, oldest first, with their online state.
-func (p *people) list(removed map[string]bool) []Person {
-	out := []Person{}
-	order := make([]*Participant, 0, len(p.byID))
+func (p *people) list(removed map[string]bool) []board.Person {
+	out := []board.Person{}
+	order := make([]*board.Participant, 0, len(p.byID))
 	for _, x := range p.byID {
 		if !removed[x.ID] {
 			order = append(order, x)
@@ -64,7 +66,7 @@ func (p *people) list(removed map[string]bool) []Person {
 		return order[i].ID < order[j].ID
 	})
 	for _, x := range order {
-		out = append(out, Person{ID: x.ID, Name: x.Name, Role: x.Role, Online: p.online[x.ID] > 0 || p.remote[x.ID]})
+		out = append(out, board.Person{ID: x.ID, Name: x.Name, Role: x.Role, Online: p.online[x.ID] > 0 || p.remote[x.ID]})
 	}
 	return out
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // ringLen is how many slots q holds now.
@@ -53,16 +55,16 @@ func TestQueueKeepsOrder(t *testing.T) {
 // TestQueueBoundsAndShrinks: a queue grows no further than its limit,
 // refuses an offer when full, and gives its memory back as it empties.
 func TestQueueBoundsAndShrinks(t *testing.T) {
-	q := newQueue[Entry](newsSize)
+	q := newQueue[board.Entry](newsSize)
 	if n := ringLen(q); n != 0 {
 		t.Fatalf("new queue holds %d slots, want 0", n)
 	}
 	for i := range newsSize {
-		if !q.offer(Entry{V: int64(i)}) {
+		if !q.offer(board.Entry{V: int64(i)}) {
 			t.Fatalf("offer %d refused, want room for %d", i, newsSize)
 		}
 	}
-	if q.offer(Entry{}) {
+	if q.offer(board.Entry{}) {
 		t.Fatalf("offer to a full queue accepted, want refused")
 	}
 	if n := ringLen(q); n != newsSize {
@@ -160,16 +162,16 @@ func TestQueueManyProducers(t *testing.T) {
 // requests and then makes senders wait, until the room ends.
 func TestRoomQueues(t *testing.T) {
 	h := &Hub{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	r := newRoom(h, Workshop{ID: "w"})
+	r := newRoom(h, board.Workshop{ID: "w"})
 	for v := range newsSize {
-		r.onNews(Entry{V: int64(v + 1)})
+		r.onNews(board.Entry{V: int64(v + 1)})
 	}
 	select {
 	case <-r.stale:
 		t.Fatalf("stale with %d entries waiting, want room for %d", newsSize, newsSize)
 	default:
 	}
-	r.onNews(Entry{V: newsSize + 1})
+	r.onNews(board.Entry{V: newsSize + 1})
 	select {
 	case <-r.stale:
 	default:

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"time"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Room limits and timings.
@@ -47,16 +49,16 @@ const (
 type Room struct {
 	// set at construction
 	hub   *Hub
-	w     Workshop
+	w     board.Workshop
 	log   *slog.Logger
-	inbox *queue[any]   // requests; senders wait while it is full
-	news  *queue[Entry] // entries from the subscription
-	stale chan struct{} // capacity 1: the room should check the store's head
-	done  chan struct{} // closed when run returns
-	err   *Error        // why the room could not load; set before done closes
+	inbox *queue[any]         // requests; senders wait while it is full
+	news  *queue[board.Entry] // entries from the subscription
+	stale chan struct{}       // capacity 1: the room should check the store's head
+	done  chan struct{}       // closed when run returns
+	err   *board.Error        // why the room could not load; set before done closes
 
 	// owned by run
-	board   *Board
+	board   *board.Board
 	epoch   string
 	snapV   int64
 	members map[*Session]struct{}
@@ -85,12 +87,12 @@ type (
 	}
 	joinResult struct {
 		s   *Session
-		err *Error
+		err *board.Error
 	}
 	opReq struct {
 		s  *Session
 		id string
-		op Op
+		op board.Op
 	}
 	leaveReq    struct{ s *Session }
 	deleteReq   struct{}
@@ -99,10 +101,10 @@ type (
 	inspectReq func(r *Room)
 )
 
-func newRoom(h *Hub, w Workshop) *Room {
+func newRoom(h *Hub, w board.Workshop) *Room {
 	return &Room{
 		hub: h, w: w, log: h.log.With("workshop", w.ID),
-		inbox: newQueue[any](inboxSize), news: newQueue[Entry](newsSize),
+		inbox: newQueue[any](inboxSize), news: newQueue[board.Entry](newsSize),
 		stale: make(chan struct{}, 1), done: make(chan struct{}),
 		members: map[*Session]struct{}{},
 	}
@@ -236,7 +238,7 @@ func (r *Room) handle(msg any, idle *time.Timer) (end bool) {
 			idle.Reset(r.hub.cfg.IdleTimeout)
 		}
 	case deleteReq:
-		r.closeAll(ErrorFrame(&Error{CodeDeleted, "This workshop was deleted by its facilitator."}))
+		r.closeAll(ErrorFrame(&board.Error{Code: board.CodeDeleted, Message: "This workshop was deleted by its facilitator."}))
 		return true
 	case shutdownReq:
 		r.closeAll(ByeFrame("draining"))
@@ -248,7 +250,7 @@ func (r *Room) handle(msg any, idle *time.Timer) (end bool) {
 }
 
 // onNews hands an entry from the subscription to the room without waiting.
-func (r *Room) onNews(e Entry) {
+func (r *Room) onNews(e board.Entry) {
 	if !r.news.offer(e) {
 		r.markStale()
 	}
@@ -267,7 +269,7 @@ func (r *Room) load() error {
 	if err != nil {
 		return err
 	}
-	board, err := LoadBoard(ctx, r.hub.store, r.w.ID)
+	b, err := LoadBoard(ctx, r.hub.store, r.w.ID)
 	if err != nil {
 		return err
 	}
@@ -275,14 +277,14 @@ func (r *Room) load() error {
 	if err != nil {
 		return err
 	}
-	r.board, r.epoch, r.snapV = board, head.Epoch, board.V
+	r.board, r.epoch, r.snapV = b, head.Epoch, b.V
 	r.people = newPeople(list)
 	return nil
 }
 
 // deliver applies an entry from the subscription, or catches up when it
 // shows that some were missed.
-func (r *Room) deliver(e Entry) {
+func (r *Room) deliver(e board.Entry) {
 	switch {
 	case e.Epoch != "" && e.Epoch != r.epoch:
 		r.catchUp() // another history: reload, never mix the two
@@ -303,7 +305,7 @@ func (r *Room) catchUp() {
 	head, err := r.hub.store.Head(ctx, r.w.ID)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			r.closeAll(ErrorFrame(&Error{CodeDeleted, "This workshop was deleted by its facilitator."}))
+			r.closeAll(ErrorFrame(&board.Error{Code: board.CodeDeleted, Message: "This workshop was deleted by its facilitator."}))
 		}
 		return
 	}

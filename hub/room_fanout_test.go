@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // queueInbox is an inbox that can also be queued to (a Queuer); it counts
@@ -43,11 +45,11 @@ func (m *queueInbox) Queue(frame []byte) bool {
 // a bigger room queues it to every member that can be queued to, and
 // sends it to the others.
 func TestBigRoomsQueueBroadcasts(t *testing.T) {
-	h, w, s, plain := openWorkshop(t, openTestEmbedded(t), RoleStaff)
+	h, w, s, plain := openWorkshop(t, openTestEmbedded(t), board.RoleStaff)
 	var members []*queueInbox
 	join := func() {
 		m := &queueInbox{inbox: newInbox()}
-		if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, m); err != nil {
+		if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: board.RoleServiceUser}, m); err != nil {
 			t.Fatal(err)
 		}
 		members = append(members, m)
@@ -57,7 +59,7 @@ func TestBigRoomsQueueBroadcasts(t *testing.T) {
 	// to and queued to.
 	broadcast := func() (sent, queued int32) {
 		t.Helper()
-		s.Submit(uuid.NewString(), Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "for everyone"}})
+		s.Submit(uuid.NewString(), board.Op{Kind: board.KindCardAdd, Card: &board.CardInput{ID: uuid.NewString(), Text: "for everyone"}})
 		plain.waitFor(t, "op", &plainFrom)
 		for _, m := range members {
 			m.waitFor(t, "op", &m.from)
@@ -104,9 +106,9 @@ func (m *pairInbox) sentPairs() [][2][]byte {
 // gets the op frame and then its ack in one SendPair; the other members
 // get the op frame. An op sent again gets its ack alone.
 func TestSenderGetsOpAndAckTogether(t *testing.T) {
-	h, w, _, plain := openWorkshop(t, openTestEmbedded(t), RoleStaff)
+	h, w, _, plain := openWorkshop(t, openTestEmbedded(t), board.RoleStaff)
 	m := &pairInbox{inbox: newInbox()}
-	s, jerr := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, m)
+	s, jerr := h.Join(t.Context(), w.Code, JoinRequest{Role: board.RoleServiceUser}, m)
 	if jerr != nil {
 		t.Fatal(jerr)
 	}
@@ -114,7 +116,7 @@ func TestSenderGetsOpAndAckTogether(t *testing.T) {
 	m.waitFor(t, "welcome", &from)
 
 	id := uuid.NewString()
-	op := Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "together"}}
+	op := board.Op{Kind: board.KindCardAdd, Card: &board.CardInput{ID: uuid.NewString(), Text: "together"}}
 	s.Submit(id, op)
 	ack := m.waitFor(t, "ack", &from)
 	plain.waitFor(t, "op", &plainFrom)

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // JoinRequest is what a join frame asks for, as the contract has it.
 type JoinRequest struct {
 	Name  string
-	Role  Role
+	Role  board.Role
 	Key   string
 	Token string
 	// Since is the last version the client applied, in history Epoch.
@@ -31,7 +33,7 @@ func (r *Room) join(m joinReq) {
 		return
 	}
 	if len(r.members) >= r.hub.cfg.MaxMembers {
-		m.reply <- joinResult{err: Refuse(CodeTooLarge, "This workshop is full. Ask the facilitator for help.")}
+		m.reply <- joinResult{err: board.Refuse(board.CodeTooLarge, "This workshop is full. Ask the facilitator for help.")}
 		return
 	}
 	s := &Session{room: r, member: m.member, you: you}
@@ -47,37 +49,37 @@ func (r *Room) join(m joinReq) {
 
 // identify works out who a joiner is: a facilitator by key, a returning
 // person by token, or someone new.
-func (r *Room) identify(req JoinRequest) (You, *Error) {
+func (r *Room) identify(req JoinRequest) (You, *board.Error) {
 	isFac := KeyMatches(req.Key, r.w.KeyHash)
 	switch {
 	case req.Key != "" && !isFac:
-		return You{}, Refuse(CodeBadJoin, "That facilitator link is not right for this workshop. Open the link you were given when you created it.")
-	case !isFac && req.Role == RoleFacilitator:
-		return You{}, Refuse(CodeBadJoin, "Only the person with the facilitator link can join as facilitator.")
+		return You{}, board.Refuse(board.CodeBadJoin, "That facilitator link is not right for this workshop. Open the link you were given when you created it.")
+	case !isFac && req.Role == board.RoleFacilitator:
+		return You{}, board.Refuse(board.CodeBadJoin, "Only the person with the facilitator link can join as facilitator.")
 	}
 	if req.Token != "" {
 		if r.people.byTokenOf(req.Token) == nil {
 			r.refreshPeople() // they may have joined on another instance
 		}
-		if p := r.people.byTokenOf(req.Token); p != nil && (p.Role == RoleFacilitator) == isFac {
+		if p := r.people.byTokenOf(req.Token); p != nil && (p.Role == board.RoleFacilitator) == isFac {
 			if r.board.Removed[p.ID] {
-				return You{}, Refuse(CodeRemoved, "You were removed from this workshop.")
+				return You{}, board.Refuse(board.CodeRemoved, "You were removed from this workshop.")
 			}
 			return You{ID: p.ID, Name: p.Name, Role: p.Role, Token: req.Token}, nil
 		}
 	}
 	role := req.Role
 	if isFac {
-		role = RoleFacilitator
-	} else if role != RoleStaff && role != RoleServiceUser {
-		return You{}, Refuse(CodeBadJoin, "Say whether you use the service or work here.")
+		role = board.RoleFacilitator
+	} else if role != board.RoleStaff && role != board.RoleServiceUser {
+		return You{}, board.Refuse(board.CodeBadJoin, "Say whether you use the service or work here.")
 	}
-	name, err := CleanName(req.Name)
+	name, err := board.CleanName(req.Name)
 	if err != nil {
-		return You{}, &Error{CodeBadJoin, err.Message}
+		return You{}, &board.Error{Code: board.CodeBadJoin, Message: err.Message}
 	}
 	token := NewSecret()
-	p := Participant{ID: uuid.NewString(), Name: name, Role: role, TokenHash: Hash(token), JoinedAt: time.Now().UTC()}
+	p := board.Participant{ID: uuid.NewString(), Name: name, Role: role, TokenHash: Hash(token), JoinedAt: time.Now().UTC()}
 	ctx, cancel := r.storeCtx()
 	defer cancel()
 	if err := r.hub.store.PutParticipant(ctx, r.w.ID, p); err != nil {
@@ -94,25 +96,25 @@ func (r *Room) welcome(s *Session, since *int64, epoch string) []byte {
 	viewer := s.viewer()
 	if ops, ok := r.replay(viewer, since, epoch); ok {
 		return encode(struct {
-			T     string   `json:"t"`
-			You   You      `json:"you"`
-			Epoch string   `json:"epoch"`
-			V     int64    `json:"v"`
-			Ops   []OpView `json:"ops"`
+			T     string         `json:"t"`
+			You   You            `json:"you"`
+			Epoch string         `json:"epoch"`
+			V     int64          `json:"v"`
+			Ops   []board.OpView `json:"ops"`
 		}{"welcome", s.you, r.epoch, r.board.V, ops})
 	}
-	board := r.board.View(viewer, r.w, r.people.list(r.board.Removed))
-	return encode(welcomeFrame{T: "welcome", You: s.you, Epoch: r.epoch, V: r.board.V, Board: &board})
+	view := r.board.View(viewer, r.w, r.people.list(r.board.Removed))
+	return encode(welcomeFrame{T: "welcome", You: s.you, Epoch: r.epoch, V: r.board.V, Board: &view})
 }
 
 // replay returns the ops after since as viewer receives them, when the
 // log still holds them all and none of them is a reveal (whose revealed
 // cards depend on the board of its time): then the whole board is sent.
-func (r *Room) replay(viewer Viewer, since *int64, epoch string) ([]OpView, bool) {
+func (r *Room) replay(viewer board.Viewer, since *int64, epoch string) ([]board.OpView, bool) {
 	if since == nil || epoch != r.epoch || *since > r.board.V || *since < 0 {
 		return nil, false
 	}
-	ops := []OpView{}
+	ops := []board.OpView{}
 	if *since == r.board.V {
 		return ops, true
 	}
@@ -126,7 +128,7 @@ func (r *Room) replay(viewer Viewer, since *int64, epoch string) ([]OpView, bool
 		if e.V > r.board.V {
 			break
 		}
-		if e.Op.Kind == KindPhaseSet && e.Private && e.Op.Phase != string(PhasePrivate) && viewer.Role != RoleFacilitator {
+		if e.Op.Kind == board.KindPhaseSet && e.Private && e.Op.Phase != string(board.PhasePrivate) && viewer.Role != board.RoleFacilitator {
 			return nil, false
 		}
 		ops = append(ops, e.View(viewer))

@@ -4,21 +4,23 @@ import (
 	"errors"
 	"math/rand/v2"
 	"time"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
-func unavailable() *Error {
-	return &Error{CodeUnavailable, "The server cannot save changes right now. Your change will be sent again shortly."}
+func unavailable() *board.Error {
+	return &board.Error{Code: board.CodeUnavailable, Message: "The server cannot save changes right now. Your change will be sent again shortly."}
 }
 
 // handleOp checks an op against the board, appends it to the store at the
 // next version and applies it. A version conflict (another instance got
 // there first) is met by catching up and checking again.
-func (r *Room) handleOp(s *Session, id string, op Op) {
+func (r *Room) handleOp(s *Session, id string, op board.Op) {
 	if !r.admitOp(s, id) {
 		return
 	}
 	for attempt := range appendAttempts {
-		e := Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: time.Now().UTC().Truncate(time.Millisecond), Op: op, Epoch: r.epoch}
+		e := board.Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: time.Now().UTC().Truncate(time.Millisecond), Op: op, Epoch: r.epoch}
 		if err := r.prepare(&e); err != nil {
 			r.refuseOp(s, id, err)
 			return
@@ -60,12 +62,12 @@ func (r *Room) admitOp(s *Session, id string) bool {
 	if _, ok := r.members[s]; !ok {
 		return false
 	}
-	if !IsUUID(id) {
-		r.send(s, NackFrame(id, Refuse(CodeInvalid, "Each change needs an id (a UUID).")))
+	if !board.IsUUID(id) {
+		r.send(s, NackFrame(id, board.Refuse(board.CodeInvalid, "Each change needs an id (a UUID).")))
 		return false
 	}
 	if r.board.Removed[s.you.ID] {
-		r.dropMember(s, ErrorFrame(&Error{CodeRemoved, "You were removed from this workshop."}))
+		r.dropMember(s, ErrorFrame(&board.Error{Code: board.CodeRemoved, Message: "You were removed from this workshop."}))
 		return false
 	}
 	return true
@@ -101,12 +103,12 @@ func (r *Room) catchUpTo(top int64) {
 }
 
 // prepare checks an op, including what only the room knows: who exists.
-func (r *Room) prepare(e *Entry) *Error {
+func (r *Room) prepare(e *board.Entry) *board.Error {
 	op := e.Op
-	if op.Kind == KindParticipantRemove && e.ByRole == RoleFacilitator && r.people.byID[op.ParticipantID] == nil {
+	if op.Kind == board.KindParticipantRemove && e.ByRole == board.RoleFacilitator && r.people.byID[op.ParticipantID] == nil {
 		r.refreshPeople()
 		if r.people.byID[op.ParticipantID] == nil {
-			return Refuse(CodeNotFound, "That person is not in this workshop.")
+			return board.Refuse(board.CodeNotFound, "That person is not in this workshop.")
 		}
 	}
 	return r.board.Prepare(e)
@@ -114,8 +116,8 @@ func (r *Room) prepare(e *Entry) *Error {
 
 // refuseOp answers a refused op, unless the op id was accepted before: a
 // re-sent op gets its original ack even if it would be refused now.
-func (r *Room) refuseOp(s *Session, id string, err *Error) {
-	if err.Code != CodeUnavailable {
+func (r *Room) refuseOp(s *Session, id string, err *board.Error) {
+	if err.Code != board.CodeUnavailable {
 		ctx, cancel := r.storeCtx()
 		v, lookErr := r.hub.store.OpVersion(ctx, r.w.ID, id)
 		cancel()
@@ -130,11 +132,11 @@ func (r *Room) refuseOp(s *Session, id string, err *Error) {
 
 // apply applies an accepted entry at the next version and sends it to
 // every member.
-func (r *Room) apply(e Entry) {
-	wasPrivate := r.board.Phase == PhasePrivate
+func (r *Room) apply(e board.Entry) {
+	wasPrivate := r.board.Phase == board.PhasePrivate
 	r.board.Apply(e)
-	r.broadcast(e, wasPrivate && r.board.Phase != PhasePrivate, nil, nil)
-	if e.Op.Kind == KindParticipantRemove {
+	r.broadcast(e, wasPrivate && r.board.Phase != board.PhasePrivate, nil, nil)
+	if e.Op.Kind == board.KindParticipantRemove {
 		r.removed(e.Op.ParticipantID)
 	}
 	r.maybeSnapshot()
@@ -144,7 +146,7 @@ func (r *Room) apply(e Entry) {
 // who may read its text and once for those who may not; revealing, when it
 // ended the private phase, with each member's newly visible cards. The
 // entry's sender, if given and a member, gets ack along with the op frame.
-func (r *Room) broadcast(e Entry, revealing bool, sender *Session, ack []byte) {
+func (r *Room) broadcast(e board.Entry, revealing bool, sender *Session, ack []byte) {
 	start := time.Now()
 	defer func() { r.hub.obs.FanOut(time.Since(start), len(r.members)) }()
 
@@ -153,18 +155,18 @@ func (r *Room) broadcast(e Entry, revealing bool, sender *Session, ack []byte) {
 		viewer := s.viewer()
 		var frame []byte
 		switch {
-		case revealing && viewer.Role != RoleFacilitator:
+		case revealing && viewer.Role != board.RoleFacilitator:
 			v := e.View(viewer)
 			v.Revealed = r.board.Revealed(viewer)
-			frame = OpFrame(v)
+			frame = board.OpFrame(v)
 		case e.VisibleTo(viewer):
 			if full == nil {
-				full = OpFrame(e.View(viewer))
+				full = board.OpFrame(e.View(viewer))
 			}
 			frame = full
 		default:
 			if hidden == nil {
-				hidden = OpFrame(e.View(viewer))
+				hidden = board.OpFrame(e.View(viewer))
 			}
 			frame = hidden
 		}
@@ -188,7 +190,7 @@ func (r *Room) maybeSnapshot() {
 func (r *Room) removed(id string) {
 	for s := range r.members {
 		if s.you.ID == id {
-			r.dropMember(s, ErrorFrame(&Error{CodeRemoved, "The facilitator removed you from this workshop."}))
+			r.dropMember(s, ErrorFrame(&board.Error{Code: board.CodeRemoved, Message: "The facilitator removed you from this workshop."}))
 		}
 	}
 	r.broadcastPresence()

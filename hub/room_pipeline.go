@@ -3,6 +3,8 @@ package hub
 import (
 	"errors"
 	"time"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Pipelining. With a store that can take appends before the last one is
@@ -22,16 +24,16 @@ const maxInflight = 64
 type inflightOp struct {
 	s     *Session
 	id    string
-	e     Entry // with its version
-	dup   bool  // a re-sent op: only the ack is owed
+	e     board.Entry // with its version
+	dup   bool        // a re-sent op: only the ack is owed
 	wait  Pending
 	start time.Time
 }
 
 // pipelines reports whether an op may be appended while others are in
 // flight.
-func (r *Room) pipelines(op Op) bool {
-	return r.hub.pipe != nil && op.Kind != KindPhaseSet && op.Kind != KindParticipantRemove
+func (r *Room) pipelines(op board.Op) bool {
+	return r.hub.pipe != nil && op.Kind != board.KindPhaseSet && op.Kind != board.KindParticipantRemove
 }
 
 // mustWait reports whether a request must wait until nothing is in flight.
@@ -60,7 +62,7 @@ func (r *Room) pipeOp(m opReq) bool {
 			return true
 		}
 	}
-	e := Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: start.UTC().Truncate(time.Millisecond), Op: m.op, Epoch: r.epoch}
+	e := board.Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: start.UTC().Truncate(time.Millisecond), Op: m.op, Epoch: r.epoch}
 	if err := r.prepare(&e); err != nil {
 		r.refuseOp(s, id, err)
 		return true

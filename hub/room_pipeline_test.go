@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // gatedFile is a log segment whose writes wait until the test lets them
@@ -43,10 +45,10 @@ func (f *gatedFile) openAll() { f.opening.Do(func() { close(f.open) }) }
 
 // pipelineRoom starts a room over an embedded store whose log is gated,
 // with a member who has joined.
-func pipelineRoom(t *testing.T) (*EmbeddedStore, *gatedFile, *Hub, Workshop, *Session, *inbox) {
+func pipelineRoom(t *testing.T) (*EmbeddedStore, *gatedFile, *Hub, board.Workshop, *Session, *inbox) {
 	t.Helper()
 	store := openTestEmbedded(t)
-	h, w, s, m := openWorkshop(t, store, RoleStaff)
+	h, w, s, m := openWorkshop(t, store, board.RoleStaff)
 	gate := newGatedFile(store.wal.file) // no append is in flight: the writer is idle
 	t.Cleanup(gate.openAll)              // so that a failed test still shuts down
 	store.wal.mu.Lock()
@@ -96,17 +98,17 @@ func TestRoomPipelinesOps(t *testing.T) {
 	card, add, edit, move := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
 	stage, level, index := "assess", "participation", 0
 	text := "edited while the add was being written"
-	s.Submit(add, Op{Kind: KindCardAdd, Card: &CardInput{ID: card, Text: "first"}})
+	s.Submit(add, board.Op{Kind: board.KindCardAdd, Card: &board.CardInput{ID: card, Text: "first"}})
 	<-gate.arrived // the add's group is being written
-	s.Submit(edit, Op{Kind: KindCardEdit, CardID: card, Text: &text})
-	s.Submit(move, Op{Kind: KindCardMove, CardID: card, Stage: &stage, Level: &level, Index: &index})
+	s.Submit(edit, board.Op{Kind: board.KindCardEdit, CardID: card, Text: &text})
+	s.Submit(move, board.Op{Kind: board.KindCardMove, CardID: card, Stage: &stage, Level: &level, Index: &index})
 	waitUntil(t, func() bool { return reserved(store, w.ID) == 3 })
-	s.Submit(edit, Op{Kind: KindCardEdit, CardID: card, Text: &text}) // sent again
+	s.Submit(edit, board.Op{Kind: board.KindCardEdit, CardID: card, Text: &text}) // sent again
 
 	late := newInbox()
-	joined := make(chan *Error, 1)
+	joined := make(chan *board.Error, 1)
 	go func() {
-		_, err := h.Join(context.Background(), w.Code, JoinRequest{Role: RoleServiceUser}, late)
+		_, err := h.Join(context.Background(), w.Code, JoinRequest{Role: board.RoleServiceUser}, late)
 		joined <- err
 	}()
 	if got := frameTypes(m); len(got) != 0 {
@@ -127,7 +129,7 @@ func TestRoomPipelinesOps(t *testing.T) {
 	}
 	from = 0
 	welcome := late.waitFor(t, "welcome", &from)
-	var board BoardView
+	var board board.BoardView
 	json.Unmarshal(welcome["board"], &board)
 	if string(welcome["v"]) != "3" || len(board.Cards) != 1 || board.Cards[0].Text == nil || *board.Cards[0].Text != text || board.Cards[0].Stage == nil || *board.Cards[0].Stage != stage {
 		t.Fatalf("welcome after the ops were durable: v %s, cards %+v", welcome["v"], board.Cards)
@@ -144,16 +146,16 @@ func TestRoomPipelinesOps(t *testing.T) {
 func TestRoomPipelineFailure(t *testing.T) {
 	store, gate, h, w, s, m := pipelineRoom(t)
 	first, second := uuid.NewString(), uuid.NewString()
-	s.Submit(first, Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "lost"}})
+	s.Submit(first, board.Op{Kind: board.KindCardAdd, Card: &board.CardInput{ID: uuid.NewString(), Text: "lost"}})
 	<-gate.arrived
-	s.Submit(second, Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "lost too"}})
+	s.Submit(second, board.Op{Kind: board.KindCardAdd, Card: &board.CardInput{ID: uuid.NewString(), Text: "lost too"}})
 	waitUntil(t, func() bool { return reserved(store, w.ID) == 2 })
 	gate.gate <- errors.New("input/output error")
 
 	from := 0
 	for _, id := range []string{first, second} {
 		nack := m.waitFor(t, "nack", &from)
-		if string(nack["id"]) != `"`+id+`"` || string(nack["code"]) != `"`+CodeUnavailable+`"` {
+		if string(nack["id"]) != `"`+id+`"` || string(nack["code"]) != `"`+board.CodeUnavailable+`"` {
 			t.Fatalf("nack %s %s, want %s unavailable", nack["id"], nack["code"], id)
 		}
 	}
@@ -173,7 +175,7 @@ func TestRoomPipelineFailure(t *testing.T) {
 	}
 
 	again := newInbox()
-	if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, again); err != nil {
+	if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: board.RoleServiceUser}, again); err != nil {
 		t.Fatalf("join after the failure: %v", err)
 	}
 	from = 0
@@ -188,13 +190,13 @@ func TestRoomPipelineFailure(t *testing.T) {
 func TestRoomPipelineLeaveInFlight(t *testing.T) {
 	_, gate, h, w, s, m := pipelineRoom(t)
 	other := newInbox()
-	if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, other); err != nil {
+	if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: board.RoleServiceUser}, other); err != nil {
 		t.Fatal(err)
 	}
 	from := 0
 	other.waitFor(t, "welcome", &from)
 	id := uuid.NewString()
-	s.Submit(id, Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "sent before leaving"}})
+	s.Submit(id, board.Op{Kind: board.KindCardAdd, Card: &board.CardInput{ID: uuid.NewString(), Text: "sent before leaving"}})
 	<-gate.arrived
 	s.Leave()
 	for left := false; !left; {

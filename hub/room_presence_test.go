@@ -7,16 +7,18 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestPresenceCoalesced: when many join at once, members are not sent the
 // whole list once per join, and the last list they get has everyone.
 func TestPresenceCoalesced(t *testing.T) {
-	h, w, _, first := openWorkshop(t, openTestEmbedded(t), RoleStaff)
+	h, w, _, first := openWorkshop(t, openTestEmbedded(t), board.RoleStaff)
 	const joins = 40
 	start := time.Now()
 	for range joins {
-		if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, newInbox()); err != nil {
+		if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: board.RoleServiceUser}, newInbox()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,11 +86,11 @@ func (p *presenceLog) times(workshopID string) []time.Time {
 // and the record ends up with everyone.
 func TestJoinBurstRecordsPresenceOncePerFrame(t *testing.T) {
 	store := &presenceLog{Store: openTestEmbedded(t)}
-	h, w, _, _ := openWorkshop(t, store, RoleStaff)
+	h, w, _, _ := openWorkshop(t, store, board.RoleStaff)
 	const joins = 40
 	start := time.Now()
 	for range joins {
-		if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: RoleServiceUser}, newInbox()); err != nil {
+		if _, err := h.Join(t.Context(), w.Code, JoinRequest{Role: board.RoleServiceUser}, newInbox()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,7 +118,7 @@ func TestRoomsLoadedTogetherBeatApart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		joinWelcomed(t, h, w.Code, RoleStaff)
+		joinWelcomed(t, h, w.Code, board.RoleStaff)
 		ids = append(ids, w.ID)
 	}
 	// Each room renews its record every presenceEvery; the joins' own

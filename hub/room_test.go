@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"go.uber.org/goleak"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestMain checks that no test leaves a goroutine behind: rooms, stores
@@ -86,7 +88,7 @@ func newTestHub(t *testing.T, store Store) *Hub {
 
 // openWorkshop starts a hub over store with a new workshop, and joins a
 // first member with role, whose welcome has arrived.
-func openWorkshop(t *testing.T, store Store, role Role) (*Hub, Workshop, *Session, *inbox) {
+func openWorkshop(t *testing.T, store Store, role board.Role) (*Hub, board.Workshop, *Session, *inbox) {
 	t.Helper()
 	h := newTestHub(t, store)
 	w, _, err := h.CreateWorkshop(t.Context(), "Test workshop")
@@ -100,7 +102,7 @@ func openWorkshop(t *testing.T, store Store, role Role) (*Hub, Workshop, *Sessio
 // joinWelcomed joins a new member with role to the workshop code, and
 // returns once its welcome has arrived, with the index of the frame after
 // it (for waitFor).
-func joinWelcomed(t *testing.T, h *Hub, code string, role Role) (*Session, *inbox, int) {
+func joinWelcomed(t *testing.T, h *Hub, code string, role board.Role) (*Session, *inbox, int) {
 	t.Helper()
 	m := newInbox()
 	s, jerr := h.Join(t.Context(), code, JoinRequest{Role: role}, m)
@@ -133,8 +135,8 @@ func TestRoomLoadsLazilyAndUnloadsWhenEmpty(t *testing.T) {
 	if n := h.LiveRooms(); n != 0 {
 		t.Fatalf("live rooms before any join: got %d, want 0", n)
 	}
-	s, m, from := joinWelcomed(t, h, w.Code, RoleStaff)
-	s.Submit(uuid.NewString(), Op{Kind: KindCardAdd, Card: &CardInput{ID: uuid.NewString(), Text: "kept"}})
+	s, m, from := joinWelcomed(t, h, w.Code, board.RoleStaff)
+	s.Submit(uuid.NewString(), board.Op{Kind: board.KindCardAdd, Card: &board.CardInput{ID: uuid.NewString(), Text: "kept"}})
 	m.waitFor(t, "ack", &from)
 	if n := h.LiveRooms(); n != 1 {
 		t.Fatalf("live rooms with a member: got %d, want 1", n)
@@ -143,12 +145,12 @@ func TestRoomLoadsLazilyAndUnloadsWhenEmpty(t *testing.T) {
 	waitUntil(t, func() bool { return h.LiveRooms() == 0 })
 
 	m2 := newInbox()
-	if _, jerr := h.Join(context.Background(), w.ID, JoinRequest{Role: RoleServiceUser}, m2); jerr != nil {
+	if _, jerr := h.Join(context.Background(), w.ID, JoinRequest{Role: board.RoleServiceUser}, m2); jerr != nil {
 		t.Fatal(jerr)
 	}
 	from = 0
 	welcome := m2.waitFor(t, "welcome", &from)
-	var board BoardView
+	var board board.BoardView
 	json.Unmarshal(welcome["board"], &board)
 	if len(board.Cards) != 1 || *board.Cards[0].Text != "kept" {
 		t.Fatalf("reloaded board: got %d cards, want the one kept card", len(board.Cards))
@@ -159,7 +161,7 @@ func TestRoomLoadsLazilyAndUnloadsWhenEmpty(t *testing.T) {
 // stored, and a room reloaded from snapshot and log has the same board.
 func TestSnapshotsAndReload(t *testing.T) {
 	store := openTestEmbedded(t)
-	_, w, s, m := openWorkshop(t, store, RoleServiceUser)
+	_, w, s, m := openWorkshop(t, store, board.RoleServiceUser)
 	const n = 2*snapshotEvery + 30
 	var cards []string
 	from := 0
@@ -167,11 +169,11 @@ func TestSnapshotsAndReload(t *testing.T) {
 		if i%3 == 0 || len(cards) == 0 {
 			id := uuid.NewString()
 			cards = append(cards, id)
-			stage, level := Stages[i%4], Levels[i%3]
-			s.Submit(uuid.NewString(), Op{Kind: KindCardAdd, Card: &CardInput{ID: id, Text: fmt.Sprint("card ", i), Stage: &stage, Level: &level}})
+			stage, level := board.Stages[i%4], board.Levels[i%3]
+			s.Submit(uuid.NewString(), board.Op{Kind: board.KindCardAdd, Card: &board.CardInput{ID: id, Text: fmt.Sprint("card ", i), Stage: &stage, Level: &level}})
 		} else {
-			stage, level, index := Stages[(i+1)%4], Levels[(i+2)%3], i%5
-			s.Submit(uuid.NewString(), Op{Kind: KindCardMove, CardID: cards[i%len(cards)], Stage: &stage, Level: &level, Index: &index})
+			stage, level, index := board.Stages[(i+1)%4], board.Levels[(i+2)%3], i%5
+			s.Submit(uuid.NewString(), board.Op{Kind: board.KindCardMove, CardID: cards[i%len(cards)], Stage: &stage, Level: &level, Index: &index})
 		}
 		m.waitFor(t, "ack", &from)
 	}
@@ -182,7 +184,7 @@ func TestSnapshotsAndReload(t *testing.T) {
 	if snap.V < 2*snapshotEvery {
 		t.Fatalf("snapshot at version %d, want at least %d", snap.V, 2*snapshotEvery)
 	}
-	viewer := Viewer{ID: s.You().ID, Role: RoleServiceUser}
+	viewer := board.Viewer{ID: s.You().ID, Role: board.RoleServiceUser}
 	loaded, err := LoadBoard(context.Background(), store, w.ID)
 	if err != nil {
 		t.Fatal(err)

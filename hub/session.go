@@ -1,5 +1,7 @@
 package hub
 
+import "github.com/withboard/withboard/hub/board"
+
 // Session is one connection's membership of a room: how it sends ops and
 // leaves. Its fields are set when it joins and never change.
 type Session struct {
@@ -14,12 +16,12 @@ func (s *Session) WorkshopID() string { return s.room.w.ID }
 // You returns who this session's participant is.
 func (s *Session) You() You { return s.you }
 
-func (s *Session) viewer() Viewer { return Viewer{ID: s.you.ID, Role: s.you.Role} }
+func (s *Session) viewer() board.Viewer { return board.Viewer{ID: s.you.ID, Role: s.you.Role} }
 
 // Submit hands an op to the room. The answer (ack or nack) and the
 // broadcast arrive through the member. It waits while the room's inbox is
 // full, which slows a flooding connection without stalling the room.
-func (s *Session) Submit(id string, op Op) {
+func (s *Session) Submit(id string, op board.Op) {
 	s.room.post(opReq{s: s, id: id, op: op}, nil)
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Head is where a room's log stands: its top version and its epoch, the
@@ -44,9 +46,9 @@ var (
 type Store interface {
 	// CreateWorkshop records a new workshop; ErrCodeTaken if its code is in
 	// use by a live workshop.
-	CreateWorkshop(ctx context.Context, w Workshop) error
+	CreateWorkshop(ctx context.Context, w board.Workshop) error
 	// Workshop finds a workshop by id or by join code; ErrNotFound.
-	Workshop(ctx context.Context, ref string) (Workshop, error)
+	Workshop(ctx context.Context, ref string) (board.Workshop, error)
 	// DeleteWorkshop removes every trace of a workshop.
 	DeleteWorkshop(ctx context.Context, id string) error
 	// Touch makes a workshop and all its data expire ttl from now, unless
@@ -57,21 +59,21 @@ type Store interface {
 	Expired(ctx context.Context, now time.Time) ([]string, error)
 
 	// PutParticipant adds or replaces a participant of a workshop.
-	PutParticipant(ctx context.Context, workshopID string, p Participant) error
+	PutParticipant(ctx context.Context, workshopID string, p board.Participant) error
 	// Participants lists everyone who joined a workshop, in id order.
-	Participants(ctx context.Context, workshopID string) ([]Participant, error)
+	Participants(ctx context.Context, workshopID string) ([]board.Participant, error)
 
 	// Append adds e at version expected+1, only if the room's top version is
 	// expected, its epoch is e.Epoch (when set), and e.ID was never
 	// accepted. It returns the new version; the original version with
 	// ErrDuplicate; or the top version with ErrConflict.
-	Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error)
+	Append(ctx context.Context, workshopID string, expected int64, e board.Entry) (int64, error)
 	// Head returns the room's top version and epoch. A store that finds a
 	// room's history damaged (keys lost) starts a new epoch here.
 	Head(ctx context.Context, workshopID string) (Head, error)
 	// Entries returns the entries after version after, up to the top, in
 	// order; ErrTrimmed when the log no longer starts early enough.
-	Entries(ctx context.Context, workshopID string, after int64) ([]Entry, error)
+	Entries(ctx context.Context, workshopID string, after int64) ([]board.Entry, error)
 	// OpVersion returns the version at which op id was accepted, or
 	// ErrNotFound.
 	OpVersion(ctx context.Context, workshopID, opID string) (int64, error)
@@ -88,7 +90,7 @@ type Store interface {
 	// not block, and must not call the subscription's own unsubscribe. The
 	// returned func ends the subscription: once it returns, neither
 	// callback is called again.
-	Subscribe(workshopID string, deliver func(Entry), resync func()) (unsubscribe func())
+	Subscribe(workshopID string, deliver func(board.Entry), resync func()) (unsubscribe func())
 
 	// SetOnline records which participants have a connection to a room on
 	// this instance, until ttl passes without a new record (so the people
@@ -112,7 +114,7 @@ type Store interface {
 // they were given versions, and once one fails every later one fails too.
 // On ErrDuplicate the Pending, if not nil, is the original append's.
 type Pipeliner interface {
-	AppendAsync(ctx context.Context, workshopID string, expected int64, e Entry) (int64, Pending, error)
+	AppendAsync(ctx context.Context, workshopID string, expected int64, e board.Entry) (int64, Pending, error)
 }
 
 // Pending is an append that has its version but may not be durable yet.

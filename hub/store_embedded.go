@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Bucket and key names of the embedded store. Each room has a bucket of its
@@ -54,7 +56,7 @@ type onlineRecord struct {
 }
 
 type subscriber struct {
-	deliver func(Entry)
+	deliver func(board.Entry)
 }
 
 var _ Store = (*EmbeddedStore)(nil)
@@ -112,7 +114,7 @@ func room(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
 }
 
 // CreateWorkshop implements Store.
-func (s *EmbeddedStore) CreateWorkshop(_ context.Context, w Workshop) error {
+func (s *EmbeddedStore) CreateWorkshop(_ context.Context, w board.Workshop) error {
 	data, err := json.Marshal(w)
 	if err != nil {
 		return err
@@ -146,8 +148,8 @@ func (s *EmbeddedStore) CreateWorkshop(_ context.Context, w Workshop) error {
 }
 
 // Workshop implements Store.
-func (s *EmbeddedStore) Workshop(_ context.Context, ref string) (Workshop, error) {
-	var w Workshop
+func (s *EmbeddedStore) Workshop(_ context.Context, ref string) (board.Workshop, error) {
+	var w board.Workshop
 	err := s.db.View(func(tx *bolt.Tx) error {
 		data := tx.Bucket(bWorkshops).Get([]byte(ref))
 		if data == nil {
@@ -218,7 +220,7 @@ func (s *EmbeddedStore) Expired(_ context.Context, now time.Time) ([]string, err
 }
 
 // PutParticipant implements Store.
-func (s *EmbeddedStore) PutParticipant(_ context.Context, workshopID string, p Participant) error {
+func (s *EmbeddedStore) PutParticipant(_ context.Context, workshopID string, p board.Participant) error {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return err
@@ -233,15 +235,15 @@ func (s *EmbeddedStore) PutParticipant(_ context.Context, workshopID string, p P
 }
 
 // Participants implements Store.
-func (s *EmbeddedStore) Participants(_ context.Context, workshopID string) ([]Participant, error) {
-	var out []Participant
+func (s *EmbeddedStore) Participants(_ context.Context, workshopID string) ([]board.Participant, error) {
+	var out []board.Participant
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
 		if err != nil {
 			return err
 		}
 		return r.Bucket(bPeople).ForEach(func(_, data []byte) error {
-			var p Participant
+			var p board.Participant
 			if err := json.Unmarshal(data, &p); err != nil {
 				return err
 			}
@@ -254,7 +256,7 @@ func (s *EmbeddedStore) Participants(_ context.Context, workshopID string) ([]Pa
 
 // Append implements Store. The entry is durable in the write-ahead log
 // when it returns; concurrent appends (to any rooms) share one fsync.
-func (s *EmbeddedStore) Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error) {
+func (s *EmbeddedStore) Append(ctx context.Context, workshopID string, expected int64, e board.Entry) (int64, error) {
 	v, p, err := s.AppendAsync(ctx, workshopID, expected, e)
 	if p != nil {
 		<-p.Done()
@@ -290,14 +292,14 @@ func (s *EmbeddedStore) Head(_ context.Context, workshopID string) (Head, error)
 // Entries implements Store. It reads the pending entries before bbolt: a
 // checkpoint only moves entries from the one to the other, so none can be
 // missed.
-func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int64) ([]Entry, error) {
-	var pending []Entry
+func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int64) ([]board.Entry, error) {
+	var pending []board.Entry
 	s.wal.mu.Lock()
 	if p := s.wal.pending[workshopID]; p != nil {
 		pending = p.durable(after)
 	}
 	s.wal.mu.Unlock()
-	var out []Entry
+	var out []board.Entry
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
 		if err != nil {
@@ -308,7 +310,7 @@ func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int6
 		}
 		c := r.Bucket(bLog).Cursor()
 		for k, data := c.Seek(u64(after + 1)); k != nil; k, data = c.Next() {
-			e, err := DecodeEntry(data)
+			e, err := board.DecodeEntry(data)
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", i64(k), err)
 			}
@@ -413,7 +415,7 @@ func (s *EmbeddedStore) PutSnapshot(_ context.Context, workshopID string, snap S
 
 // Subscribe implements Store. In one process the news is the append itself,
 // so resync is never needed.
-func (s *EmbeddedStore) Subscribe(workshopID string, deliver func(Entry), _ func()) func() {
+func (s *EmbeddedStore) Subscribe(workshopID string, deliver func(board.Entry), _ func()) func() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.next++
@@ -432,7 +434,7 @@ func (s *EmbeddedStore) Subscribe(workshopID string, deliver func(Entry), _ func
 	}
 }
 
-func (s *EmbeddedStore) publish(workshopID string, e Entry) {
+func (s *EmbeddedStore) publish(workshopID string, e board.Entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sub := range s.subs[workshopID] {

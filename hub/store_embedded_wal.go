@@ -11,6 +11,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // How the embedded store appends. An op is acknowledged once its record is
@@ -49,7 +51,7 @@ type walGroup struct {
 
 type walNews struct {
 	workshopID string
-	e          *Entry
+	e          *board.Entry
 }
 
 func (g *walGroup) Done() <-chan struct{} { return g.done }
@@ -79,8 +81,8 @@ type pendingRoom struct {
 // its group's news: copied by value into both growing slices, it was most
 // of what an append allocated.
 type pendingEntry struct {
-	e    *Entry // never changed once appended
-	data []byte // e as JSON, as the log and bbolt hold it
+	e    *board.Entry // never changed once appended
+	data []byte       // e as JSON, as the log and bbolt hold it
 	g    *walGroup
 }
 
@@ -95,8 +97,8 @@ func (p *pendingRoom) durableEntries() []pendingEntry {
 }
 
 // durable returns the durable entries after version after.
-func (p *pendingRoom) durable(after int64) []Entry {
-	var out []Entry
+func (p *pendingRoom) durable(after int64) []board.Entry {
+	var out []board.Entry
 	for _, pe := range p.durableEntries() {
 		if pe.e.V > after {
 			out = append(out, *pe.e)
@@ -190,9 +192,9 @@ func (s *EmbeddedStore) openWAL(dir string) error {
 	for i, seg := range segs {
 		err := readSegment(seg.path, func(payload []byte) error {
 			id, data, err := parseWALPayload(payload)
-			var e Entry
+			var e board.Entry
 			if err == nil {
-				e, err = DecodeEntry(data)
+				e, err = board.DecodeEntry(data)
 			}
 			if err != nil {
 				return fmt.Errorf("segment %s: %w", seg.path, err)
@@ -262,7 +264,7 @@ func (s *EmbeddedStore) pendingRoom(id string) (*pendingRoom, error) {
 // it the next version of its room, then returns while the record waits
 // for its group's write and fsync. A re-sent op id gets ErrDuplicate with
 // its version and, while that is not yet durable, its Pending.
-func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expected int64, e Entry) (int64, Pending, error) {
+func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expected int64, e board.Entry) (int64, Pending, error) {
 	e.V = expected + 1
 	data := e.Encode()
 	w := s.wal
@@ -286,7 +288,7 @@ func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expect
 	}
 	g := w.group
 	p.top = e.V
-	ep := new(Entry) // only for an accepted append: &e would move e to the heap on every call
+	ep := new(board.Entry) // only for an accepted append: &e would move e to the heap on every call
 	*ep = e
 	p.entries = append(p.entries, pendingEntry{ep, data, g})
 	p.ops[e.ID] = e.V

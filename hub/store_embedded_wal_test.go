@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // crash stops an embedded store the way kill -9 would leave it: the log is
@@ -34,7 +36,7 @@ func openEmbedded(t *testing.T, dir string) *EmbeddedStore {
 
 // crashWorkshop creates a workshop in a store that the test will crash,
 // so no cleanup is registered on it.
-func crashWorkshop(t *testing.T, s *EmbeddedStore) Workshop {
+func crashWorkshop(t *testing.T, s *EmbeddedStore) board.Workshop {
 	t.Helper()
 	w := storeNewWorkshop()
 	if err := s.CreateWorkshop(t.Context(), w); err != nil {
@@ -61,7 +63,7 @@ func lastSegment(t *testing.T, dir string) string {
 }
 
 // wantLog checks a room's head and log against the entries appended.
-func wantLog(t *testing.T, s *EmbeddedStore, id string, want []Entry) {
+func wantLog(t *testing.T, s *EmbeddedStore, id string, want []board.Entry) {
 	t.Helper()
 	h, err := s.Head(t.Context(), id)
 	if err != nil || h.V != int64(len(want)) {
@@ -199,7 +201,7 @@ func TestEmbeddedLogFailureRefusesAppends(t *testing.T) {
 // than the last acknowledged version.
 func TestEmbeddedLogCheckpointWhileAppending(t *testing.T) {
 	s := openEmbedded(t, t.TempDir())
-	rooms := []Workshop{storeWorkshop(t, s), storeWorkshop(t, s), storeWorkshop(t, s)}
+	rooms := []board.Workshop{storeWorkshop(t, s), storeWorkshop(t, s), storeWorkshop(t, s)}
 	const n = 150
 	var wg sync.WaitGroup
 	acked := make([]chan int64, len(rooms))
@@ -260,7 +262,7 @@ func TestEmbeddedCheckpointPacedInTransactionsOfAFewRooms(t *testing.T) {
 	s := openEmbedded(t, dir)
 	s.wal.pause = func(int) time.Duration { return time.Hour }
 	rooms := 2*checkpointRooms + 1
-	logs := map[string][]Entry{}
+	logs := map[string][]board.Entry{}
 	for range rooms {
 		w := crashWorkshop(t, s)
 		logs[w.ID] = storeAppendN(t, s, w.ID, 0, 3)

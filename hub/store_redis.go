@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // RedisConfig says where the Redis store lives.
@@ -99,7 +101,7 @@ func (s *RedisStore) Ping(ctx context.Context) error {
 }
 
 // CreateWorkshop implements Store.
-func (s *RedisStore) CreateWorkshop(ctx context.Context, w Workshop) error {
+func (s *RedisStore) CreateWorkshop(ctx context.Context, w board.Workshop) error {
 	data, err := json.Marshal(w)
 	if err != nil {
 		return fmt.Errorf("encode workshop: %w", err)
@@ -133,7 +135,7 @@ func (s *RedisStore) freeCode(code, id string) {
 }
 
 // Workshop implements Store.
-func (s *RedisStore) Workshop(ctx context.Context, ref string) (Workshop, error) {
+func (s *RedisStore) Workshop(ctx context.Context, ref string) (board.Workshop, error) {
 	data, err := s.rdb.Get(ctx, redisKeys(ref)[kWS]).Bytes()
 	if errors.Is(err, redis.Nil) {
 		var id string
@@ -142,7 +144,7 @@ func (s *RedisStore) Workshop(ctx context.Context, ref string) (Workshop, error)
 			data, err = s.rdb.Get(ctx, redisKeys(id)[kWS]).Bytes()
 		}
 	}
-	var w Workshop
+	var w board.Workshop
 	switch {
 	case errors.Is(err, redis.Nil):
 		return w, ErrNotFound
@@ -172,7 +174,7 @@ func (s *RedisStore) DeleteWorkshop(ctx context.Context, id string) error {
 }
 
 // PutParticipant implements Store.
-func (s *RedisStore) PutParticipant(ctx context.Context, workshopID string, p Participant) error {
+func (s *RedisStore) PutParticipant(ctx context.Context, workshopID string, p board.Participant) error {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode participant: %w", err)
@@ -189,7 +191,7 @@ func (s *RedisStore) PutParticipant(ctx context.Context, workshopID string, p Pa
 
 // Participants implements Store. They are listed in id order, as the
 // embedded store lists them.
-func (s *RedisStore) Participants(ctx context.Context, workshopID string) ([]Participant, error) {
+func (s *RedisStore) Participants(ctx context.Context, workshopID string) ([]board.Participant, error) {
 	keys := redisKeys(workshopID)
 	var exists *redis.IntCmd
 	var all *redis.MapStringStringCmd
@@ -204,15 +206,15 @@ func (s *RedisStore) Participants(ctx context.Context, workshopID string) ([]Par
 	if exists.Val() == 0 {
 		return nil, ErrNotFound
 	}
-	var out []Participant
+	var out []board.Participant
 	for id, data := range all.Val() {
-		var p Participant
+		var p board.Participant
 		if err := json.Unmarshal([]byte(data), &p); err != nil {
 			return nil, fmt.Errorf("decode participant %s: %w", id, err)
 		}
 		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b Participant) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b board.Participant) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -222,7 +224,7 @@ func (s *RedisStore) Participants(ctx context.Context, workshopID string) ([]Par
 var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // Append implements Store with one script: see scriptAppend.
-func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int64, e Entry) (int64, error) {
+func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int64, e board.Entry) (int64, error) {
 	buf := entryBufs.Get().(*[]byte)
 	tail := e.AppendJSONTail((*buf)[:0])
 	defer func() { *buf = tail; entryBufs.Put(buf) }()
@@ -265,7 +267,7 @@ func (s *RedisStore) Head(ctx context.Context, workshopID string) (Head, error) 
 
 // Entries implements Store, reading the log and where it starts in one
 // transaction.
-func (s *RedisStore) Entries(ctx context.Context, workshopID string, after int64) ([]Entry, error) {
+func (s *RedisStore) Entries(ctx context.Context, workshopID string, after int64) ([]board.Entry, error) {
 	keys := redisKeys(workshopID)
 	var exists *redis.IntCmd
 	var first *redis.StringCmd
@@ -289,10 +291,10 @@ func (s *RedisStore) Entries(ctx context.Context, workshopID string, after int64
 	if after+1 < start {
 		return nil, ErrTrimmed
 	}
-	out := make([]Entry, 0, len(rows.Val()))
+	out := make([]board.Entry, 0, len(rows.Val()))
 	for _, row := range rows.Val() {
 		data, _ := row.Values["e"].(string)
-		e, err := DecodeEntry([]byte(data))
+		e, err := board.DecodeEntry([]byte(data))
 		if err != nil {
 			return nil, fmt.Errorf("entry %s: %w", row.ID, err)
 		}
@@ -321,21 +323,21 @@ func (s *RedisStore) Snapshot(ctx context.Context, workshopID string) (Snapshot,
 	keys := redisKeys(workshopID)
 	var exists *redis.IntCmd
 	var v *redis.StringCmd
-	var board *redis.StringCmd
+	var snap *redis.StringCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		exists = p.Exists(ctx, keys[kWS])
 		v = p.HGet(ctx, keys[kMeta], "snapv")
-		board = p.Get(ctx, keys[kSnap])
+		snap = p.Get(ctx, keys[kSnap])
 		return nil
 	})
-	if err := cmdsErr(err, exists, v, board); err != nil {
+	if err := cmdsErr(err, exists, v, snap); err != nil {
 		return Snapshot{}, fmt.Errorf("read snapshot: %w", err)
 	}
 	if exists.Val() == 0 {
 		return Snapshot{}, ErrNotFound
 	}
 	snapV, _ := v.Int64()
-	data, _ := board.Bytes()
+	data, _ := snap.Bytes()
 	if snapV == 0 || data == nil {
 		return Snapshot{}, nil
 	}

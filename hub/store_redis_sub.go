@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Subscription timings and sizes.
@@ -23,7 +25,7 @@ const (
 // redisSub is one local subscriber of a room.
 type redisSub struct {
 	// set at construction
-	deliver func(Entry)
+	deliver func(board.Entry)
 	resync  func()
 
 	mu    sync.Mutex // held while calling deliver or resync, and to end
@@ -32,7 +34,7 @@ type redisSub struct {
 
 // news calls deliver with e unless the subscription ended. (Not a closure
 // over e: that would move every entry heard to the heap.)
-func (sub *redisSub) news(e Entry) {
+func (sub *redisSub) news(e board.Entry) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	if !sub.ended {
@@ -56,7 +58,7 @@ func (sub *redisSub) check() {
 // whatever was appended before the subscription took effect. Once
 // unsubscribe returns, neither deliver nor resync is called again; they must
 // not call their own unsubscribe.
-func (s *RedisStore) Subscribe(workshopID string, deliver func(Entry), resync func()) func() {
+func (s *RedisStore) Subscribe(workshopID string, deliver func(board.Entry), resync func()) func() {
 	ch := redisChannel(workshopID)
 	sub := &redisSub{deliver: deliver, resync: resync}
 	s.mu.Lock()
@@ -204,7 +206,7 @@ func (s *RedisStore) readNews(msgs <-chan any) {
 		case *redis.Message:
 			if m.Payload == resyncNews {
 				s.resync(m.Channel)
-			} else if e, err := DecodeEntry([]byte(m.Payload)); err != nil || e.V < 1 {
+			} else if e, err := board.DecodeEntry([]byte(m.Payload)); err != nil || e.V < 1 {
 				s.log.Warn("undecodable news; resyncing the room", "channel", m.Channel, "err", err)
 				s.resync(m.Channel)
 			} else {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // testRedisAddr is where the tests expect Redis.
@@ -75,7 +77,7 @@ func redisRoomKeys(t *testing.T, rdb *redis.Client, id string) []string {
 
 // appendRetrying appends e the way a room does: on a conflict it takes the
 // top it was told and tries again.
-func appendRetrying(ctx context.Context, s Store, id string, e Entry) (int64, error) {
+func appendRetrying(ctx context.Context, s Store, id string, e board.Entry) (int64, error) {
 	h, err := s.Head(ctx, id)
 	if err != nil {
 		return 0, err

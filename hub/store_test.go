@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/withboard/withboard/hub/board"
 )
 
 // storeWait bounds how long a store test waits for news.
@@ -77,9 +79,9 @@ func testStoreConformance(t *testing.T, open func(t *testing.T) Store) {
 			t.Fatalf("Participants of a new workshop = %v, %v; want none", list, err)
 		}
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		a := Participant{ID: uuid.NewString(), Name: "Sam", Role: RoleServiceUser, TokenHash: []byte{1, 2}, JoinedAt: now}
-		b := Participant{ID: uuid.NewString(), Name: "", Role: RoleStaff, TokenHash: []byte{3}, JoinedAt: now}
-		for _, p := range []Participant{a, b} {
+		a := board.Participant{ID: uuid.NewString(), Name: "Sam", Role: board.RoleServiceUser, TokenHash: []byte{1, 2}, JoinedAt: now}
+		b := board.Participant{ID: uuid.NewString(), Name: "", Role: board.RoleStaff, TokenHash: []byte{3}, JoinedAt: now}
+		for _, p := range []board.Participant{a, b} {
 			if err := s.PutParticipant(ctx, w.ID, p); err != nil {
 				t.Fatalf("PutParticipant: %v", err)
 			}
@@ -92,7 +94,7 @@ func testStoreConformance(t *testing.T, open func(t *testing.T) Store) {
 		if err != nil {
 			t.Fatalf("Participants: %v", err)
 		}
-		want := map[string]Participant{a.ID: a, b.ID: b}
+		want := map[string]board.Participant{a.ID: a, b.ID: b}
 		if len(list) != len(want) {
 			t.Fatalf("got %d participants, want %d", len(list), len(want))
 		}
@@ -307,20 +309,20 @@ func testStoreConformance(t *testing.T, open func(t *testing.T) Store) {
 }
 
 // storeNewWorkshop makes a workshop with a fresh id and a random code.
-func storeNewWorkshop() Workshop {
+func storeNewWorkshop() board.Workshop {
 	const alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 	code := make([]byte, 6)
 	for i := range code {
 		code[i] = alphabet[rand.IntN(len(alphabet))]
 	}
-	return Workshop{
+	return board.Workshop{
 		ID: uuid.NewString(), Code: string(code), Title: "Store test",
 		KeyHash: []byte{0xde, 0xad}, CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
 	}
 }
 
 // storeWorkshop creates a workshop that is deleted when the test ends.
-func storeWorkshop(t *testing.T, s Store) Workshop {
+func storeWorkshop(t *testing.T, s Store) board.Workshop {
 	t.Helper()
 	w := storeNewWorkshop()
 	if err := s.CreateWorkshop(t.Context(), w); err != nil {
@@ -335,18 +337,18 @@ func storeWorkshop(t *testing.T, s Store) Workshop {
 }
 
 // storeEntry is a small entry with a fresh op id.
-func storeEntry(n int) Entry {
-	return Entry{
-		ID: uuid.NewString(), By: "a0000000-0000-4000-8000-000000000003", ByRole: RoleServiceUser,
-		At: time.Now().UTC().Truncate(time.Millisecond), Op: Op{Kind: KindCardDelete, CardID: fmt.Sprint("c", n)},
+func storeEntry(n int) board.Entry {
+	return board.Entry{
+		ID: uuid.NewString(), By: "a0000000-0000-4000-8000-000000000003", ByRole: board.RoleServiceUser,
+		At: time.Now().UTC().Truncate(time.Millisecond), Op: board.Op{Kind: board.KindCardDelete, CardID: fmt.Sprint("c", n)},
 	}
 }
 
 // storeAppendN appends n entries after version top and returns them with
 // their versions.
-func storeAppendN(t *testing.T, s Store, id string, top int64, n int) []Entry {
+func storeAppendN(t *testing.T, s Store, id string, top int64, n int) []board.Entry {
 	t.Helper()
-	out := make([]Entry, 0, n)
+	out := make([]board.Entry, 0, n)
 	for i := range n {
 		e := storeEntry(i)
 		v, err := s.Append(t.Context(), id, top, e)
@@ -364,7 +366,7 @@ func storeAppendN(t *testing.T, s Store, id string, top int64, n int) []Entry {
 func storeFill(t *testing.T, s Store, id string) {
 	t.Helper()
 	ctx := t.Context()
-	if err := s.PutParticipant(ctx, id, Participant{ID: uuid.NewString(), Role: RoleStaff}); err != nil {
+	if err := s.PutParticipant(ctx, id, board.Participant{ID: uuid.NewString(), Role: board.RoleStaff}); err != nil {
 		t.Fatalf("PutParticipant: %v", err)
 	}
 	storeAppendN(t, s, id, 0, 3)
@@ -394,7 +396,7 @@ func storeWantOnline(t *testing.T, s Store, id string, want ...string) {
 }
 
 // storeGone checks that every call about a deleted workshop finds nothing.
-func storeGone(t *testing.T, s Store, w Workshop) {
+func storeGone(t *testing.T, s Store, w board.Workshop) {
 	t.Helper()
 	ctx := t.Context()
 	calls := map[string]func() error{
@@ -406,7 +408,7 @@ func storeGone(t *testing.T, s Store, w Workshop) {
 		"Snapshot":       func() error { _, err := s.Snapshot(ctx, w.ID); return err },
 		"PutSnapshot":    func() error { return s.PutSnapshot(ctx, w.ID, Snapshot{V: 3, Board: []byte(`{}`)}) },
 		"Participants":   func() error { _, err := s.Participants(ctx, w.ID); return err },
-		"PutParticipant": func() error { return s.PutParticipant(ctx, w.ID, Participant{ID: uuid.NewString()}) },
+		"PutParticipant": func() error { return s.PutParticipant(ctx, w.ID, board.Participant{ID: uuid.NewString()}) },
 		"OpVersion":      func() error { _, err := s.OpVersion(ctx, w.ID, uuid.NewString()); return err },
 		"DeleteWorkshop": func() error { return s.DeleteWorkshop(ctx, w.ID) },
 	}
@@ -417,7 +419,7 @@ func storeGone(t *testing.T, s Store, w Workshop) {
 	}
 }
 
-func storeSameEntries(t *testing.T, got, want []Entry) {
+func storeSameEntries(t *testing.T, got, want []board.Entry) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d entries, want %d", len(got), len(want))
@@ -434,14 +436,14 @@ func storeSameEntries(t *testing.T, got, want []Entry) {
 // storeSub is a test subscriber. Its callbacks never block, as Subscribe
 // requires; an entry that does not fit is counted as lost.
 type storeSub struct {
-	got     chan Entry
+	got     chan board.Entry
 	resyncs chan struct{}
 	unsub   func()
 }
 
 func storeSubscribe(t *testing.T, s Store, id string) *storeSub {
-	sub := &storeSub{got: make(chan Entry, 2000), resyncs: make(chan struct{}, 100)}
-	sub.unsub = s.Subscribe(id, func(e Entry) {
+	sub := &storeSub{got: make(chan board.Entry, 2000), resyncs: make(chan struct{}, 100)}
+	sub.unsub = s.Subscribe(id, func(e board.Entry) {
 		select {
 		case sub.got <- e:
 		default:
@@ -457,9 +459,9 @@ func storeSubscribe(t *testing.T, s Store, id string) *storeSub {
 }
 
 // expect checks that exactly want arrives, in order.
-func (sub *storeSub) expect(t *testing.T, want []Entry) {
+func (sub *storeSub) expect(t *testing.T, want []board.Entry) {
 	t.Helper()
-	got := make([]Entry, 0, len(want))
+	got := make([]board.Entry, 0, len(want))
 	for len(got) < len(want) {
 		select {
 		case e := <-sub.got:
@@ -486,7 +488,7 @@ func (sub *storeSub) skipTo(t *testing.T, v int64) {
 	}
 }
 
-func storeVersions(es []Entry) []int64 {
+func storeVersions(es []board.Entry) []int64 {
 	var vs []int64
 	for _, e := range es {
 		vs = append(vs, e.V)
@@ -534,7 +536,7 @@ func TestStoreAppendRefusesAnotherEpoch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := Entry{ID: uuid.NewString(), By: "p", ByRole: RoleStaff, At: time.Now().UTC(), Op: Op{Kind: KindPhaseSet, Phase: "locked"}}
+			e := board.Entry{ID: uuid.NewString(), By: "p", ByRole: board.RoleStaff, At: time.Now().UTC(), Op: board.Op{Kind: board.KindPhaseSet, Phase: "locked"}}
 			e.Epoch = "some-older-history"
 			if _, err := s.Append(ctx, w.ID, head.V, e); !errors.Is(err, ErrConflict) {
 				t.Fatalf("append to another epoch: got %v, want ErrConflict", err)

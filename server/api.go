@@ -12,6 +12,7 @@ import (
 
 	"github.com/withboard/withboard/client"
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // maxBody bounds request bodies of the API.
@@ -53,7 +54,7 @@ func (a *api) link(path string) string { return a.cfg.publicURL + path }
 func (a *api) create(w http.ResponseWriter, r *http.Request) {
 	if !a.creates.Allow(a.cfg.clientAddr(r)) {
 		w.Header().Set("Retry-After", "600")
-		apiError(w, http.StatusTooManyRequests, hub.CodeRateLimited, "Too many workshops were created from this network. Try again later.")
+		apiError(w, http.StatusTooManyRequests, board.CodeRateLimited, "Too many workshops were created from this network. Try again later.")
 		return
 	}
 	if a.cfg.createToken != "" {
@@ -73,22 +74,22 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	err := dec.Decode(&body)
 	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
-		apiError(w, http.StatusRequestEntityTooLarge, hub.CodeTooLarge, "That request is too large. Send just a title.")
+		apiError(w, http.StatusRequestEntityTooLarge, board.CodeTooLarge, "That request is too large. Send just a title.")
 		return
 	}
 	if err != nil || body.Title == nil {
-		apiError(w, http.StatusBadRequest, hub.CodeInvalid, `Send a JSON body with a "title" for the workshop.`)
+		apiError(w, http.StatusBadRequest, board.CodeInvalid, `Send a JSON body with a "title" for the workshop.`)
 		return
 	}
 	ws, key, err := a.hub.CreateWorkshop(r.Context(), *body.Title)
-	var bad *hub.Error
+	var bad *board.Error
 	switch {
 	case errors.As(err, &bad):
 		apiError(w, http.StatusBadRequest, bad.Code, bad.Message)
 		return
 	case err != nil:
 		a.log.Error("create workshop", "err", err)
-		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The workshop could not be created just now. Try again in a moment.")
+		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The workshop could not be created just now. Try again in a moment.")
 		return
 	}
 	a.log.Info("workshop created", "workshop", ws.ID)
@@ -99,15 +100,15 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 }
 
 // find looks up the workshop a path names, answering 404 or 503 itself.
-func (a *api) find(w http.ResponseWriter, r *http.Request, ref string) (hub.Workshop, bool) {
+func (a *api) find(w http.ResponseWriter, r *http.Request, ref string) (board.Workshop, bool) {
 	ws, err := a.hub.Workshop(r.Context(), ref)
 	switch {
 	case errors.Is(err, hub.ErrNotFound):
-		apiError(w, http.StatusNotFound, hub.CodeNotFound, "There is no workshop with that code. Check the code and try again.")
+		apiError(w, http.StatusNotFound, board.CodeNotFound, "There is no workshop with that code. Check the code and try again.")
 		return ws, false
 	case err != nil:
 		a.log.Warn("find workshop", "err", err)
-		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The server cannot look that up right now. Try again in a moment.")
+		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The server cannot look that up right now. Try again in a moment.")
 		return ws, false
 	}
 	return ws, true
@@ -122,25 +123,25 @@ func (a *api) show(w http.ResponseWriter, r *http.Request) {
 	phase, err := a.hub.Phase(r.Context(), ws)
 	if err != nil {
 		a.log.Warn("read phase", "workshop", ws.ID, "err", err)
-		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The server cannot look that up right now. Try again in a moment.")
+		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The server cannot look that up right now. Try again in a moment.")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"id": ws.ID, "code": ws.Code, "title": ws.Title, "phase": string(phase)})
 }
 
 // facilitator finds the workshop of {id} and checks the bearer key.
-func (a *api) facilitator(w http.ResponseWriter, r *http.Request) (hub.Workshop, bool) {
+func (a *api) facilitator(w http.ResponseWriter, r *http.Request) (board.Workshop, bool) {
 	key := bearer(r)
 	if key == "" {
 		apiError(w, http.StatusUnauthorized, "unauthorized", "This needs the facilitator key.")
-		return hub.Workshop{}, false
+		return board.Workshop{}, false
 	}
 	ws, ok := a.find(w, r, r.PathValue("id"))
 	if !ok {
 		return ws, false
 	}
 	if !hub.KeyMatches(key, ws.KeyHash) {
-		apiError(w, http.StatusForbidden, hub.CodeForbidden, "That facilitator key is not right for this workshop.")
+		apiError(w, http.StatusForbidden, board.CodeForbidden, "That facilitator key is not right for this workshop.")
 		return ws, false
 	}
 	return ws, true
@@ -154,7 +155,7 @@ func (a *api) remove(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := a.hub.DeleteWorkshop(r.Context(), ws.ID); err != nil {
 		a.log.Error("delete workshop", "workshop", ws.ID, "err", err)
-		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The workshop could not be deleted just now. Try again in a moment.")
+		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The workshop could not be deleted just now. Try again in a moment.")
 		return
 	}
 	a.log.Info("workshop deleted", "workshop", ws.ID)
@@ -166,7 +167,7 @@ func (a *api) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := a.hub.Ping(ctx); err != nil {
-		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The store is not answering.")
+		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The store is not answering.")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

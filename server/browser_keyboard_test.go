@@ -5,7 +5,7 @@ import (
 
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestBrowserKeyboard: a person who uses only the keyboard (Tab,
@@ -72,13 +72,13 @@ func TestBrowserKeyboard(t *testing.T) {
 	p.waitSent()
 	p.shot("phone-keyboard")
 
-	board := boardOf(t, srv.URL, w)
-	got := cardsWithText(board, "Read the questions aloud at the drop-in")
+	bv := boardOf(t, srv.URL, w)
+	got := cardsWithText(bv, "Read the questions aloud at the drop-in")
 	if len(got) != 1 {
 		t.Fatalf("server: %d cards with the text, want 1", len(got))
 	}
 	c := got[0]
-	if c.Stage == nil || *c.Stage != "plan" || c.Level == nil || *c.Level != "conversation" || c.Votes != 1 || c.ByRole != hub.RoleServiceUser {
+	if c.Stage == nil || *c.Stage != "plan" || c.Level == nil || *c.Level != "conversation" || c.Votes != 1 || c.ByRole != board.RoleServiceUser {
 		t.Errorf("server card: stage %v level %v votes %d by %s, want plan, conversation, 1 vote, serviceUser", deref(c.Stage), deref(c.Level), c.Votes, c.ByRole)
 	}
 }

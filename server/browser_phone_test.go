@@ -10,7 +10,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestBrowserLiveRoom (issue "Live rooms"): a card added on the phone page
@@ -57,7 +57,7 @@ func TestBrowserPhoneFirst(t *testing.T) {
 	// once and in order (its replica starts at version 0, as the board).
 	other := dial(t, srv.URL)
 	other.join(map[string]any{"code": w.Code, "role": "staff"})
-	other.board = hub.NewBoard()
+	other.board = board.NewBoard()
 
 	phone := b.open("phone", phoneW, phoneH)
 	phone.goTo("/", `document.getElementById('join-code')`)
@@ -117,11 +117,11 @@ func TestBrowserPhoneFirst(t *testing.T) {
 				continue
 			}
 			other.applyOp(f) // fails on a version seen twice or skipped
-			var e hub.OpView
+			var e board.OpView
 			if err := json.Unmarshal(mustJSON(f), &e); err != nil {
 				t.Fatalf("decode op frame: %v", err)
 			}
-			if e.Op.Kind == hub.KindCardAdd && e.Op.Card != nil {
+			if e.Op.Kind == board.KindCardAdd && e.Op.Card != nil {
 				seen[e.Op.Card.Text]++
 			}
 		}
@@ -130,17 +130,17 @@ func TestBrowserPhoneFirst(t *testing.T) {
 		}
 		return nil
 	})
-	board := boardOf(t, srv.URL, w)
+	bv := boardOf(t, srv.URL, w)
 	for _, text := range []string{offA, offB} {
 		if seen[text] != 1 {
 			t.Errorf("card.add of %q broadcast %d times, want 1", text, seen[text])
 		}
-		if got := cardsWithText(board, text); len(got) != 1 || got[0].By != me {
+		if got := cardsWithText(bv, text); len(got) != 1 || got[0].By != me {
 			t.Errorf("server has %d cards %q (%+v), want 1 by %s", len(got), text, got, me)
 		}
 	}
-	if len(board.Cards) != 4 || len(other.board.Cards) != 4 {
-		t.Errorf("server board: %d cards, the other participant's replica %d; want 4", len(board.Cards), len(other.board.Cards))
+	if len(bv.Cards) != 4 || len(other.board.Cards) != 4 {
+		t.Errorf("server board: %d cards, the other participant's replica %d; want 4", len(bv.Cards), len(other.board.Cards))
 	}
 
 	// Refresh: the same person, with their cards still theirs. (The
@@ -175,7 +175,7 @@ func TestBrowserPhoneFirst(t *testing.T) {
 	phone.shot("phone-large-text-full")
 	people := 0
 	for _, p := range boardOf(t, srv.URL, w).Participants {
-		if p.Role == hub.RoleServiceUser {
+		if p.Role == board.RoleServiceUser {
 			people++
 		}
 	}

@@ -25,7 +25,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 const (
@@ -596,12 +596,12 @@ func (tb *tab) tapJS(js string) {
 
 // boardOf returns the board of w as a facilitator sees it now, read
 // through a WebSocket of its own.
-func boardOf(t *testing.T, base string, w created) hub.BoardView {
+func boardOf(t *testing.T, base string, w created) board.BoardView {
 	t.Helper()
 	c := dial(t, base)
 	welcome := c.join(map[string]any{"code": w.Code, "key": w.FacilitatorKey})
 	c.ws.Close()
-	var board hub.BoardView
+	var board board.BoardView
 	if err := json.Unmarshal(welcome["board"], &board); err != nil {
 		t.Fatalf("welcome board: %v", err)
 	}
@@ -609,9 +609,9 @@ func boardOf(t *testing.T, base string, w created) hub.BoardView {
 }
 
 // cardsWithText returns the cards of board whose text is text.
-func cardsWithText(board hub.BoardView, text string) []hub.CardView {
-	var found []hub.CardView
-	for _, c := range board.Cards {
+func cardsWithText(bv board.BoardView, text string) []board.CardView {
+	var found []board.CardView
+	for _, c := range bv.Cards {
 		if c.Text != nil && *c.Text == text {
 			found = append(found, c)
 		}

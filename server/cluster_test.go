@@ -15,13 +15,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // randomOp makes a random op of the mix a workshop sees, on the cards the
 // sender knows of.
 func randomOp(rng *rand.Rand, cards []string) map[string]any {
-	stage, level := hub.Stages[rng.IntN(4)], hub.Levels[rng.IntN(3)]
+	stage, level := board.Stages[rng.IntN(4)], board.Levels[rng.IntN(3)]
 	if len(cards) == 0 || rng.IntN(4) == 0 {
 		return addCard(fmt.Sprint("idea ", rng.IntN(1000)), stage, level)
 	}
@@ -56,7 +56,7 @@ func TestInstancesConverge(t *testing.T) {
 	for i := range clients {
 		clients[i] = dial(t, servers[i%len(servers)].URL)
 		clients[i].join(map[string]any{"code": w.Code, "role": []string{"staff", "serviceUser"}[i%2]})
-		clients[i].board = hub.NewBoard()
+		clients[i].board = board.NewBoard()
 	}
 	var mu sync.Mutex
 	versions := map[int64]string{} // version -> op id
@@ -84,7 +84,7 @@ func TestInstancesConverge(t *testing.T) {
 						}
 						versions[v] = id
 						mu.Unlock()
-					case hub.CodeInvalid, hub.CodeNotFound, hub.CodeForbidden:
+					case board.CodeInvalid, board.CodeNotFound, board.CodeForbidden:
 						// Fair refusals of random ops: votes past the budget,
 						// cards deleted meanwhile, other people's cards.
 					default:
@@ -109,7 +109,7 @@ func TestInstancesConverge(t *testing.T) {
 		for c.board.V < top {
 			c.expect("op")
 		}
-		got := string(mustJSON(c.board.View(hub.Viewer{}, hub.Workshop{}, nil)))
+		got := string(mustJSON(c.board.View(board.Viewer{}, board.Workshop{}, nil)))
 		if i == 0 {
 			want = got
 		} else if got != want {
@@ -119,7 +119,7 @@ func TestInstancesConverge(t *testing.T) {
 }
 
 // cardIDs lists a replica's cards.
-func cardIDs(b *hub.Board) []string {
+func cardIDs(b *board.Board) []string {
 	ids := make([]string, 0, len(b.Cards))
 	for _, c := range b.Ordered() {
 		ids = append(ids, c.ID)
@@ -163,7 +163,7 @@ func TestInstanceKilledMidLoad(t *testing.T) {
 	w := createWorkshop(t, survivor.URL, "Kill one")
 	watcher := dial(t, survivor.URL)
 	watcher.join(map[string]any{"code": w.Code, "role": "staff"})
-	watcher.board = hub.NewBoard()
+	watcher.board = board.NewBoard()
 
 	const people, each = 3, 40
 	type person struct {
@@ -182,7 +182,7 @@ func TestInstanceKilledMidLoad(t *testing.T) {
 	for i, p := range ps {
 		for j := range each {
 			text := fmt.Sprint("p", i, " card ", j)
-			op := addCard(text, hub.Stages[j%4], hub.Levels[j%3])
+			op := addCard(text, board.Stages[j%4], board.Levels[j%3])
 			id := p.c.op(op)
 			frames[id] = op
 			p.sent = append(p.sent, id)
@@ -302,7 +302,7 @@ func TestRedisRestart(t *testing.T) {
 	ca, cb := dial(t, a.URL), dial(t, b.URL)
 	ca.join(map[string]any{"code": w.Code, "role": "staff"})
 	cb.join(map[string]any{"code": w.Code, "role": "serviceUser"})
-	cb.board = hub.NewBoard()
+	cb.board = board.NewBoard()
 	for i := range 10 {
 		if _, code := ca.ack(ca.op(addCard(fmt.Sprint("before ", i), "plan", "conversation"))); code != "" {
 			t.Fatalf("op refused: %s", code)
@@ -311,7 +311,7 @@ func TestRedisRestart(t *testing.T) {
 	r.kill()
 	refused := addCard("during", "do", "participation")
 	id := ca.op(refused)
-	if _, code := ca.ack(id); code != hub.CodeUnavailable {
+	if _, code := ca.ack(id); code != board.CodeUnavailable {
 		t.Fatalf("op with Redis down: got %q, want unavailable", code)
 	}
 	if res, err := http.Get(a.URL + "/readyz"); err != nil || res.StatusCode != http.StatusServiceUnavailable {
@@ -353,7 +353,7 @@ func TestPubSubKilled(t *testing.T) {
 	ca, cb := dial(t, a.URL), dial(t, b.URL)
 	ca.join(map[string]any{"code": w.Code, "role": "staff"})
 	cb.join(map[string]any{"code": w.Code, "role": "serviceUser"})
-	cb.board = hub.NewBoard()
+	cb.board = board.NewBoard()
 	opt, _ := redis.ParseURL(url)
 	admin := redis.NewClient(opt)
 	defer admin.Close()

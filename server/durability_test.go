@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestKillNineLosesNothing kills a real server process with SIGKILL right
@@ -30,7 +30,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 		clients[i] = c
 		for j := range each {
 			n := i*each + j
-			ids[c] = append(ids[c], c.op(addCard(fmt.Sprint("card ", n), hub.Stages[n%4], hub.Levels[n%3])))
+			ids[c] = append(ids[c], c.op(addCard(fmt.Sprint("card ", n), board.Stages[n%4], board.Levels[n%3])))
 		}
 		c.op(addCard("in flight", nil, nil))
 	}
@@ -48,7 +48,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 	p2 := startProcess(t, nil, "-data", dir)
 	late := dial(t, p2.URL)
 	welcome := late.join(map[string]any{"code": w.Code, "role": "staff"})
-	var board hub.BoardView
+	var board board.BoardView
 	if err := json.Unmarshal(welcome["board"], &board); err != nil {
 		t.Fatal(err)
 	}

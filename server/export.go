@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // exportCSP is the Content-Security-Policy of every export: a downloaded
@@ -27,7 +28,7 @@ const maxSlug = 60
 type exportFormat struct {
 	contentType string
 	ext         string
-	render      func(io.Writer, hub.Export) error
+	render      func(io.Writer, board.Export) error
 }
 
 // exportFormats are the contract's formats, by their name in ?format=.
@@ -52,17 +53,17 @@ func (a *api) export(w http.ResponseWriter, r *http.Request) {
 	}
 	f, ok := exportFormats[name]
 	if !ok {
-		apiError(w, http.StatusBadRequest, hub.CodeInvalid, "Choose an export format: json, csv, md or html.")
+		apiError(w, http.StatusBadRequest, board.CodeInvalid, "Choose an export format: json, csv, md or html.")
 		return
 	}
 	x, err := a.hub.Export(r.Context(), ws, time.Now().UTC())
 	switch {
 	case errors.Is(err, hub.ErrNotFound):
-		apiError(w, http.StatusNotFound, hub.CodeNotFound, "There is no workshop with that code. Check the code and try again.")
+		apiError(w, http.StatusNotFound, board.CodeNotFound, "There is no workshop with that code. Check the code and try again.")
 		return
 	case err != nil:
 		a.log.Warn("export", "workshop", ws.ID, "err", err)
-		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The record cannot be read right now. Try again in a moment.")
+		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The record cannot be read right now. Try again in a moment.")
 		return
 	}
 	var buf bytes.Buffer
@@ -80,7 +81,7 @@ func (a *api) export(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-func renderJSON(w io.Writer, x hub.Export) error {
+func renderJSON(w io.Writer, x board.Export) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(x)
@@ -88,7 +89,7 @@ func renderJSON(w io.Writer, x hub.Export) error {
 
 // workshopDay is the day the workshop was held: the day it was created,
 // in UTC.
-func workshopDay(x hub.Export) time.Time {
+func workshopDay(x board.Export) time.Time {
 	if x.Workshop.CreatedAt.IsZero() {
 		return x.ExportedAt.UTC()
 	}

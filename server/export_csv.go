@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // csvHeader is the contract's header row.
@@ -16,7 +16,7 @@ var csvHeader = []string{"stage", "level", "text", "byRole", "votes", "agreed", 
 // with a byte order mark, so that spreadsheets read it as UTF-8, and
 // quoted where a cell holds quotes, commas or line breaks. Text keeps its
 // line breaks exactly as written (LF line endings throughout).
-func renderCSV(w io.Writer, x hub.Export) error {
+func renderCSV(w io.Writer, x board.Export) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // The words of the board, as the pages use them (web/static/js/grid.js).
@@ -15,11 +15,11 @@ var (
 		"assess": "making sense of it", "review": "acting on what you learned",
 	}
 	levelNames = map[string]string{"consultation": "Consultation", "conversation": "Conversation", "participation": "Participation"}
-	phaseNotes = map[hub.Phase]string{
-		hub.PhaseOpen:    "The board was still open for changes when this record was made.",
-		hub.PhasePrivate: "The board was still open, with ideas kept private, when this record was made.",
-		hub.PhaseLocked:  "The board was locked when this record was made.",
-		hub.PhaseClosed:  "The workshop is closed: this is its final record.",
+	phaseNotes = map[board.Phase]string{
+		board.PhaseOpen:    "The board was still open for changes when this record was made.",
+		board.PhasePrivate: "The board was still open, with ideas kept private, when this record was made.",
+		board.PhaseLocked:  "The board was locked when this record was made.",
+		board.PhaseClosed:  "The workshop is closed: this is its final record.",
 	}
 )
 
@@ -74,7 +74,7 @@ type docCard struct {
 	Agreed bool
 }
 
-func newDoc(x hub.Export) doc {
+func newDoc(x board.Export) doc {
 	d := doc{
 		Title:     x.Workshop.Title,
 		Date:      workshopDay(x).Format("2 January 2006"),
@@ -84,9 +84,9 @@ func newDoc(x hub.Export) doc {
 		Credit:    x.Credit,
 	}
 	for _, r := range []struct {
-		role  hub.Role
+		role  board.Role
 		label string
-	}{{hub.RoleFacilitator, "Facilitators"}, {hub.RoleStaff, "Staff"}, {hub.RoleServiceUser, "Service users"}} {
+	}{{board.RoleFacilitator, "Facilitators"}, {board.RoleStaff, "Staff"}, {board.RoleServiceUser, "Service users"}} {
 		dr := docRole{Label: r.label}
 		for _, p := range x.Participants {
 			switch {
@@ -130,7 +130,7 @@ func newDoc(x hub.Export) doc {
 	return d
 }
 
-func newDocCard(c hub.CardView) docCard {
+func newDocCard(c board.CardView) docCard {
 	dc := docCard{Votes: c.Votes, Agreed: c.Agreed}
 	if c.Text != nil {
 		dc.Text = displayText(*c.Text)
@@ -143,7 +143,7 @@ func newDocCard(c hub.CardView) docCard {
 
 // voices lists the two groups of participants, then facilitators only
 // when they wrote cards.
-func voices(b hub.Balance) []docVoice {
+func voices(b board.Balance) []docVoice {
 	v := []docVoice{
 		{"Staff", b.Staff.Cards, b.Staff.Votes},
 		{"Service users", b.ServiceUser.Cards, b.ServiceUser.Votes},

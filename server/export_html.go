@@ -4,14 +4,14 @@ import (
 	"html/template"
 	"io"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // renderHTML writes the record as a printable page: A4, black on white,
 // nothing that relies on colour, no scripts and no event handlers. Text
 // people wrote is escaped by html/template and set with dir="auto", so
 // right-to-left text reads in its own direction.
-func renderHTML(w io.Writer, x hub.Export) error {
+func renderHTML(w io.Writer, x board.Export) error {
 	return exportPage.Execute(w, newDoc(x))
 }
 

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // renderMarkdown writes a readable summary: the workshop, who took part
@@ -15,7 +15,7 @@ import (
 // agreed cards and the other cards by level, then the tray and the credit.
 // Every text people wrote is escaped, so that it reads as written and can
 // never become a heading, a link, a list or HTML.
-func renderMarkdown(out io.Writer, x hub.Export) error {
+func renderMarkdown(out io.Writer, x board.Export) error {
 	d := newDoc(x)
 	w := bufio.NewWriter(out)
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }

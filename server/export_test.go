@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -237,24 +238,24 @@ func TestExportScripted(t *testing.T) {
 		var doc struct {
 			Workshop struct {
 				ID, Code, Title string
-				Phase           hub.Phase
+				Phase           board.Phase
 			}
 			ExportedAt   string
-			Board        hub.BoardView
+			Board        board.BoardView
 			Participants []struct {
 				ID, Name string
-				Role     hub.Role
+				Role     board.Role
 			}
 			Balance map[string]struct {
 				Staff, ServiceUser struct{ Cards, Votes *int }
 			}
-			Agreed []hub.CardView
+			Agreed []board.CardView
 			Credit string
 		}
 		if err := json.Unmarshal(body, &doc); err != nil {
 			t.Fatal(err)
 		}
-		if doc.Workshop.ID != w.ID || doc.Workshop.Code != w.Code || doc.Workshop.Title != exportTitle || doc.Workshop.Phase != hub.PhaseClosed {
+		if doc.Workshop.ID != w.ID || doc.Workshop.Code != w.Code || doc.Workshop.Title != exportTitle || doc.Workshop.Phase != board.PhaseClosed {
 			t.Errorf("workshop: got %+v, want %s %s %q closed", doc.Workshop, w.ID, w.Code, exportTitle)
 		}
 		at, err := time.Parse(time.RFC3339, doc.ExportedAt)
@@ -262,7 +263,7 @@ func TestExportScripted(t *testing.T) {
 			t.Errorf("exportedAt: got %q, want RFC 3339 UTC, now", doc.ExportedAt)
 		}
 		b := doc.Board
-		if b.ID != w.ID || b.Code != w.Code || b.Title != exportTitle || b.Phase != hub.PhaseClosed || b.VoteBudget != 3 {
+		if b.ID != w.ID || b.Code != w.Code || b.Title != exportTitle || b.Phase != board.PhaseClosed || b.VoteBudget != 3 {
 			t.Errorf("board: got %s %s %q %s budget %d", b.ID, b.Code, b.Title, b.Phase, b.VoteBudget)
 		}
 		wantStages := []string{"plan participation Start with the survey.\nReview in June.", "do conversation ", "assess <nil> ", "review <nil> "}
@@ -283,7 +284,7 @@ func TestExportScripted(t *testing.T) {
 				t.Errorf("card %s hidden in a facilitator's export", c.ID)
 			}
 		}
-		if c := b.Cards[1]; *c.Text != "Co-write the survey questions with us" || c.By != p.sam.you.ID || c.ByRole != hub.RoleServiceUser ||
+		if c := b.Cards[1]; *c.Text != "Co-write the survey questions with us" || c.By != p.sam.you.ID || c.ByRole != board.RoleServiceUser ||
 			c.Votes != 3 || !c.Agreed || *c.Stage != "plan" || *c.Level != "participation" || c.Index != 0 {
 			t.Errorf("card 1: got %+v", c)
 		}
@@ -331,8 +332,8 @@ func TestExportScripted(t *testing.T) {
 		if len(doc.Agreed) != 2 || *doc.Agreed[0].Text != "Co-write the survey questions with us" || *doc.Agreed[1].Text != "Train peer interviewers" {
 			t.Errorf("agreed: got %+v, want the two agreed cards", doc.Agreed)
 		}
-		if doc.Credit != hub.Credit {
-			t.Errorf("credit: got %q, want %q", doc.Credit, hub.Credit)
+		if doc.Credit != board.Credit {
+			t.Errorf("credit: got %q, want %q", doc.Credit, board.Credit)
 		}
 	})
 
@@ -348,7 +349,7 @@ func TestExportScripted(t *testing.T) {
 		if !reflect.DeepEqual(headings, want) {
 			t.Errorf("md ## headings: got %q, want one per stage %q", headings, want)
 		}
-		for _, s := range []string{"# " + exportTitle, "Priya", "Sam, and 1 without a name", hub.Credit} {
+		for _, s := range []string{"# " + exportTitle, "Priya", "Sam, and 1 without a name", board.Credit} {
 			if !strings.Contains(md, s) {
 				t.Errorf("md lacks %q", s)
 			}
@@ -357,7 +358,7 @@ func TestExportScripted(t *testing.T) {
 
 	t.Run("html", func(t *testing.T) {
 		page := string(exportOK(t, one.URL, w, "html"))
-		for _, s := range []string{"@page", "size: A4", "<title>" + exportTitle, hub.Credit, "Sam, and 1 without a name"} {
+		for _, s := range []string{"@page", "size: A4", "<title>" + exportTitle, board.Credit, "Sam, and 1 without a name"} {
 			if !strings.Contains(page, s) {
 				t.Errorf("html lacks %q", s)
 			}
@@ -395,7 +396,7 @@ func TestExportHostileText(t *testing.T) {
 	t.Run("json", func(t *testing.T) {
 		var doc struct {
 			Workshop     struct{ Title string }
-			Board        hub.BoardView
+			Board        board.BoardView
 			Participants []struct{ Name string }
 		}
 		if err := json.Unmarshal(exportOK(t, srv.URL, w, "json"), &doc); err != nil {
@@ -614,8 +615,8 @@ func TestExportAfterRestart(t *testing.T) {
 	if after := exportOK(t, second.URL, w, "csv"); !bytes.Equal(after, before) {
 		t.Errorf("csv after restart:\n%s\nwant\n%s", after, before)
 	}
-	var doc struct{ Workshop struct{ Phase hub.Phase } }
-	if err := json.Unmarshal(exportOK(t, second.URL, w, "json"), &doc); err != nil || doc.Workshop.Phase != hub.PhaseClosed {
+	var doc struct{ Workshop struct{ Phase board.Phase } }
+	if err := json.Unmarshal(exportOK(t, second.URL, w, "json"), &doc); err != nil || doc.Workshop.Phase != board.PhaseClosed {
 		t.Errorf("json after restart: phase %q (%v), want closed", doc.Workshop.Phase, err)
 	}
 }

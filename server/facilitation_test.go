@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // rawSoFar drains the frames a client received until it has seen version
@@ -38,13 +38,13 @@ func TestPrivateOnTheWire(t *testing.T) {
 		w := createWorkshop(t, one.URL, "Private")
 		fac := dial(t, one.URL)
 		fac.join(map[string]any{"code": w.Code, "key": w.FacilitatorKey})
-		fac.board = hub.NewBoard()
+		fac.board = board.NewBoard()
 		a := dial(t, one.URL)
 		a.join(map[string]any{"code": w.Code, "role": "serviceUser"})
-		a.board = hub.NewBoard()
+		a.board = board.NewBoard()
 		b := dial(t, two.URL)
 		b.join(map[string]any{"code": w.Code, "role": "staff"})
-		b.board = hub.NewBoard()
+		b.board = board.NewBoard()
 
 		fac.ack(fac.op(map[string]any{"kind": "phase.set", "phase": "private"}))
 		addA := addCard("alpha-secret", "plan", "participation")
@@ -53,7 +53,7 @@ func TestPrivateOnTheWire(t *testing.T) {
 		a.ack(a.op(map[string]any{"kind": "card.edit", "cardId": cardA, "text": "alpha-secret-edited"}))
 		b.ack(b.op(addCard("bravo-secret", "do", "consultation")))
 		fac.ack(fac.op(map[string]any{"kind": "card.edit", "cardId": cardA, "text": "alpha-secret-by-facilitator"}))
-		if _, code := b.ack(b.op(map[string]any{"kind": "card.move", "cardId": cardA, "stage": "do", "level": "conversation"})); code != hub.CodeLocked {
+		if _, code := b.ack(b.op(map[string]any{"kind": "card.move", "cardId": cardA, "stage": "do", "level": "conversation"})); code != board.CodeLocked {
 			t.Errorf("moving someone else's card in private: got %q, want locked", code)
 		}
 
@@ -96,7 +96,7 @@ func TestPrivateOnTheWire(t *testing.T) {
 		fac.ack(fac.op(map[string]any{"kind": "phase.set", "phase": "open"}))
 		for name, c := range map[string]*wsClient{"A": a, "B": b} {
 			f := c.expect("op")
-			var revealed []hub.CardView
+			var revealed []board.CardView
 			json.Unmarshal(f["revealed"], &revealed)
 			texts := map[string]bool{}
 			for _, card := range revealed {
@@ -138,7 +138,7 @@ func TestRemoval(t *testing.T) {
 		cleared.join(map[string]any{"code": w.Code, "role": "serviceUser"})
 		cleared.ack(cleared.op(addCard("removed with its author", "review", "consultation")))
 
-		if _, code := stay.ack(stay.op(map[string]any{"kind": "participant.remove", "participantId": goner.you.ID, "removeCards": false})); code != hub.CodeForbidden {
+		if _, code := stay.ack(stay.op(map[string]any{"kind": "participant.remove", "participantId": goner.you.ID, "removeCards": false})); code != board.CodeForbidden {
 			t.Fatalf("a participant removing someone: got %q, want forbidden", code)
 		}
 		if _, code := fac.ack(fac.op(map[string]any{"kind": "participant.remove", "participantId": goner.you.ID, "removeCards": false})); code != "" {
@@ -146,35 +146,35 @@ func TestRemoval(t *testing.T) {
 		}
 		for name, c := range map[string]*wsClient{"on the other instance": goner, "second tab": gonerTab} {
 			f := waitFrame(t, c, "error")
-			if str(f["code"]) != hub.CodeRemoved {
+			if str(f["code"]) != board.CodeRemoved {
 				t.Errorf("%s: got error %s, want removed", name, f["code"])
 			}
 		}
 		back := dial(t, two.URL)
 		back.sendJSON(map[string]any{"t": "join", "code": w.Code, "token": goner.you.Token})
-		if f := waitFrame(t, back, "error"); str(f["code"]) != hub.CodeRemoved {
+		if f := waitFrame(t, back, "error"); str(f["code"]) != board.CodeRemoved {
 			t.Errorf("removed person's token: got %s, want error removed", f["code"])
 		}
 		if _, code := fac.ack(fac.op(map[string]any{"kind": "participant.remove", "participantId": cleared.you.ID, "removeCards": true})); code != "" {
 			t.Fatalf("remove with cards: refused with %s", code)
 		}
-		if _, code := fac.ack(fac.op(map[string]any{"kind": "participant.remove", "participantId": cleared.you.ID, "removeCards": true})); code != hub.CodeNotFound {
+		if _, code := fac.ack(fac.op(map[string]any{"kind": "participant.remove", "participantId": cleared.you.ID, "removeCards": true})); code != board.CodeNotFound {
 			t.Errorf("removing someone twice: got %q, want notFound", code)
 		}
 		// The other instance hears of the removal a moment after its ack:
 		// a join there may be welcomed to the board just before it (and is
 		// sent the removal next). Once it has heard, a join sees it.
-		var board hub.BoardView
+		var bv board.BoardView
 		eventually(t, "a join on the other instance after the removals", func() error {
 			welcome := dial(t, two.URL).join(map[string]any{"code": w.Code, "role": "staff"})
-			board = hub.BoardView{}
-			json.Unmarshal(welcome["board"], &board)
-			if len(board.Cards) != 1 || *board.Cards[0].Text != "kept after removal" {
-				return fmt.Errorf("cards after removals: got %s, want only the card kept after removal: %w", mustJSON(board.Cards), errNotYet)
+			bv = board.BoardView{}
+			json.Unmarshal(welcome["board"], &bv)
+			if len(bv.Cards) != 1 || *bv.Cards[0].Text != "kept after removal" {
+				return fmt.Errorf("cards after removals: got %s, want only the card kept after removal: %w", mustJSON(bv.Cards), errNotYet)
 			}
 			return nil
 		})
-		for _, p := range board.Participants {
+		for _, p := range bv.Participants {
 			if p.ID == goner.you.ID || p.ID == cleared.you.ID {
 				t.Errorf("removed person %s still listed", p.ID)
 			}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestSecurityHeaders: every answer, page, file, API success or error,
@@ -174,11 +174,11 @@ func TestBodyLimit(t *testing.T) {
 		wantCode string
 	}{
 		{"at the limit", strings.NewReader(body(maxBody)), 201, ""},
-		{"one byte over", strings.NewReader(body(maxBody + 1)), 413, hub.CodeTooLarge},
-		{"a megabyte", strings.NewReader(body(1 << 20)), 413, hub.CodeTooLarge},
-		{"a megabyte, no length", io.MultiReader(strings.NewReader(body(1 << 20))), 413, hub.CodeTooLarge},
-		{"not JSON", strings.NewReader("title=x"), 400, hub.CodeInvalid},
-		{"title of the wrong type", strings.NewReader(`{"title":7}`), 400, hub.CodeInvalid},
+		{"one byte over", strings.NewReader(body(maxBody + 1)), 413, board.CodeTooLarge},
+		{"a megabyte", strings.NewReader(body(1 << 20)), 413, board.CodeTooLarge},
+		{"a megabyte, no length", io.MultiReader(strings.NewReader(body(1 << 20))), 413, board.CodeTooLarge},
+		{"not JSON", strings.NewReader("title=x"), 400, board.CodeInvalid},
+		{"title of the wrong type", strings.NewReader(`{"title":7}`), 400, board.CodeInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

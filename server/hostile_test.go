@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // Limits of client/conn.go and client/PROTOCOL.md that the hostile inputs
@@ -360,7 +361,7 @@ func burst(t *testing.T, e *hostileEnv) string {
 	f.collect(t, n, counts)
 	<-sent
 	allowed := opBurst + int(time.Since(start).Seconds()*opRate) + 1
-	if counts["ack"] > allowed || counts["ack"]+counts[hub.CodeRateLimited] != n {
+	if counts["ack"] > allowed || counts["ack"]+counts[board.CodeRateLimited] != n {
 		t.Fatalf("answers %v: want at most %d acks, the rest rateLimited", counts, allowed)
 	}
 	for range 5 * opRate { // a token comes every 1/opRate seconds
@@ -391,7 +392,7 @@ func neverReads(t *testing.T, e *hostileEnv) string {
 
 	watcher := dial(t, e.srv.URL)
 	watcher.join(map[string]any{"code": w.Code, "role": "staff"})
-	watcher.board = hub.NewBoard()
+	watcher.board = board.NewBoard()
 	// Facilitators set a stage's note, of characters that JSON encodes at
 	// six bytes each: buffers fill with fewer frames, and the number of
 	// versions is not capped as cards are. Each sends a burst in turn, as

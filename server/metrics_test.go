@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestMetricsCountJoinsAndOps checks that /metrics counts what rooms do:
@@ -25,7 +25,7 @@ func TestMetricsCountJoinsAndOps(t *testing.T) {
 		}
 		return nil
 	})
-	if _, code := a.ack(a.op(addCard("Ask people first", hub.Stages[0], hub.Levels[0]))); code != "" {
+	if _, code := a.ack(a.op(addCard("Ask people first", board.Stages[0], board.Levels[0]))); code != "" {
 		t.Fatalf("add card: %s", code)
 	}
 	if got := metric(t, srv.URL, `withboard_ops_total{result="accepted"}`); got != 1 {

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // TestWorkshopAPI covers creating and finding workshops over HTTP.
@@ -88,7 +88,7 @@ func TestConcurrentBursts(t *testing.T) {
 		for i, role := range roles {
 			clients[i] = dial(t, srv.URL)
 			clients[i].join(map[string]any{"code": w.Code, "name": fmt.Sprint("p", i), "role": role})
-			clients[i].board = hub.NewBoard()
+			clients[i].board = board.NewBoard()
 		}
 		const perClient = 60
 		var wg sync.WaitGroup
@@ -104,10 +104,10 @@ func TestConcurrentBursts(t *testing.T) {
 					var op map[string]any
 					switch {
 					case len(mine) == 0 || rng.IntN(3) == 0:
-						op = addCard(fmt.Sprintf("idea %d from %d", n, i), hub.Stages[rng.IntN(4)], hub.Levels[rng.IntN(3)])
+						op = addCard(fmt.Sprintf("idea %d from %d", n, i), board.Stages[rng.IntN(4)], board.Levels[rng.IntN(3)])
 						mine = append(mine, op["card"].(map[string]any)["id"].(string))
 					case rng.IntN(2) == 0:
-						op = map[string]any{"kind": "card.move", "cardId": mine[rng.IntN(len(mine))], "stage": hub.Stages[rng.IntN(4)], "level": hub.Levels[rng.IntN(3)], "index": rng.IntN(4)}
+						op = map[string]any{"kind": "card.move", "cardId": mine[rng.IntN(len(mine))], "stage": board.Stages[rng.IntN(4)], "level": board.Levels[rng.IntN(3)], "index": rng.IntN(4)}
 					default:
 						op = map[string]any{"kind": "card.vote", "cardId": mine[rng.IntN(len(mine))], "delta": 1}
 					}
@@ -117,7 +117,7 @@ func TestConcurrentBursts(t *testing.T) {
 					v, code := c.ack(id)
 					if code == "" {
 						acked[i] = append(acked[i], v)
-					} else if code != hub.CodeInvalid { // votes past the budget are refused
+					} else if code != board.CodeInvalid { // votes past the budget are refused
 						t.Errorf("client %d: op refused with %s", i, code)
 					}
 				}
@@ -138,16 +138,16 @@ func TestConcurrentBursts(t *testing.T) {
 		}
 		late := dial(t, srv.URL)
 		welcome := late.join(map[string]any{"code": w.Code, "role": "staff"})
-		var board hub.BoardView
-		json.Unmarshal(welcome["board"], &board)
-		viewer := hub.Viewer{ID: late.you.ID, Role: hub.RoleStaff}
+		var bv board.BoardView
+		json.Unmarshal(welcome["board"], &bv)
+		viewer := board.Viewer{ID: late.you.ID, Role: board.RoleStaff}
 		for i, c := range clients {
-			got := mustJSON(c.board.View(viewer, hub.Workshop{}, nil).Cards)
-			if string(got) != string(mustJSON(board.Cards)) {
-				t.Fatalf("client %d's board differs from the late joiner's:\n got %s\nwant %s", i, got, mustJSON(board.Cards))
+			got := mustJSON(c.board.View(viewer, board.Workshop{}, nil).Cards)
+			if string(got) != string(mustJSON(bv.Cards)) {
+				t.Fatalf("client %d's board differs from the late joiner's:\n got %s\nwant %s", i, got, mustJSON(bv.Cards))
 			}
 		}
-		if len(board.Cards) == 0 {
+		if len(bv.Cards) == 0 {
 			t.Fatal("no cards on the board")
 		}
 	})
@@ -225,7 +225,7 @@ func TestResume(t *testing.T) {
 				_, hasBoard := welcome["board"]
 				rawOps, hasOps := welcome["ops"]
 				if tt.wantOps < 0 {
-					var board hub.BoardView
+					var board board.BoardView
 					json.Unmarshal(welcome["board"], &board)
 					if !hasBoard || hasOps || len(board.Cards) != tt.wantCards {
 						t.Fatalf("got board=%v ops=%v cards=%d, want a board of %d cards", hasBoard, hasOps, len(board.Cards), tt.wantCards)
@@ -235,7 +235,7 @@ func TestResume(t *testing.T) {
 					}
 					return
 				}
-				var ops []hub.OpView
+				var ops []board.OpView
 				json.Unmarshal(rawOps, &ops)
 				if hasBoard || !hasOps || len(ops) != tt.wantOps {
 					t.Fatalf("got board=%v ops=%d, want %d ops", hasBoard, len(ops), tt.wantOps)
@@ -263,7 +263,7 @@ func TestPresence(t *testing.T) {
 		online := func(c *wsClient, want map[string]bool) {
 			t.Helper()
 			for {
-				var people []hub.Person
+				var people []board.Person
 				json.Unmarshal(c.expect("presence")["people"], &people)
 				got := map[string]bool{}
 				for _, p := range people {

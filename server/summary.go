@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // levelMeaning says in a few plain words what each level means for the
@@ -28,7 +28,7 @@ func (a *api) summary(w http.ResponseWriter, r *http.Request) {
 	x, err := a.hub.Export(r.Context(), ws, time.Now().UTC())
 	if err != nil {
 		a.log.Warn("summary", "workshop", ws.ID, "err", err)
-		apiError(w, http.StatusServiceUnavailable, hub.CodeUnavailable, "The summary cannot be made right now. Try again in a moment.")
+		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The summary cannot be made right now. Try again in a moment.")
 		return
 	}
 	d := newDoc(x)
@@ -40,7 +40,7 @@ func (a *api) summary(w http.ResponseWriter, r *http.Request) {
 		doc
 		Closed  bool
 		Meaning map[string]string
-	}{d, x.Workshop.Phase == hub.PhaseClosed, levelMeaning}); err != nil {
+	}{d, x.Workshop.Phase == board.PhaseClosed, levelMeaning}); err != nil {
 		a.log.Error("render summary", "err", err)
 		apiError(w, http.StatusInternalServerError, "internal", "The summary could not be made.")
 		return
@@ -48,7 +48,7 @@ func (a *api) summary(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.Header().Set("Cache-Control", "no-store")
-	if x.Workshop.Phase != hub.PhaseClosed {
+	if x.Workshop.Phase != board.PhaseClosed {
 		w.WriteHeader(http.StatusConflict)
 	}
 	w.Write(buf.Bytes())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/withboard/withboard/client"
 	"github.com/withboard/withboard/hub"
+	"github.com/withboard/withboard/hub/board"
 )
 
 // frameWait bounds how long a test waits for one frame.
@@ -94,7 +95,7 @@ type wsClient struct {
 	raw    chan []byte // every frame as received, for redaction checks
 	you    hub.You
 	epoch  string
-	board  *hub.Board
+	board  *board.Board
 
 	answers map[string]map[string]json.RawMessage // acks and nacks read while waiting for others
 }
@@ -189,7 +190,7 @@ func (c *wsClient) join(frame map[string]any) map[string]json.RawMessage {
 // version.
 func (c *wsClient) applyOp(f map[string]json.RawMessage) {
 	c.t.Helper()
-	var e hub.Entry
+	var e board.Entry
 	if err := json.Unmarshal(mustJSON(f), &e); err != nil {
 		c.t.Fatalf("decode op frame: %v", err)
 	}

@@ -1,4 +1,4 @@
-package hub
+package board
 
 // Apply applies the accepted entry e at version b.V+1. The entry was
 // prepared against this same version when it was accepted, so it is valid
