@@ -1,0 +1,16 @@
+-- ARGV: epoch candidate, op id, expected version, entry JSON after its
+-- version, channel, the epoch the entry belongs to ('' for any).
+-- Returns {result, version}; another epoch is a conflict.
+if not ready(ARGV[1]) then return {3, 0} end
+local old = redis.call('HGET', ops, ARGV[2])
+if old then return {1, tonumber(old)} end
+local top = tonumber(redis.call('HGET', meta, 'top'))
+if top ~= tonumber(ARGV[3]) then return {2, top} end
+if ARGV[6] ~= '' and redis.call('HGET', meta, 'epoch') ~= ARGV[6] then return {2, top} end
+local v = string.format('%d', top + 1)
+local entry = '{"v":' .. v .. ARGV[4]
+redis.call('XADD', log, v .. '-0', 'e', entry)
+redis.call('HSET', ops, ARGV[2], v)
+redis.call('HSET', meta, 'top', v)
+redis.call('PUBLISH', ARGV[5], entry)
+return {0, top + 1}

@@ -1,0 +1,20 @@
+-- Opens every room script: names the room's keys (in the order of
+-- redisKeys) and defines ready, which is false when the workshop is gone
+-- and otherwise makes sure the room has a whole history. A room that lost
+-- part of it (Redis restarted without persistence, or evicted keys) starts
+-- a new history: a new epoch at version 0, with what is left of the old one
+-- deleted, so that no instance mixes the two. While the top version is
+-- above 0 the log and op ids exist (a trim keeps the newest entries), and
+-- while snapv is above 0 the snapshot does.
+local ws, meta, log, ops, people, snap, online = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local function ready(epoch)
+  if redis.call('EXISTS', ws) == 0 then return false end
+  local m = redis.call('HMGET', meta, 'epoch', 'top', 'snapv')
+  local top, snapv = tonumber(m[2] or '0'), tonumber(m[3] or '0')
+  if not m[1] or (top > 0 and redis.call('EXISTS', log, ops) < 2)
+      or (snapv > 0 and redis.call('EXISTS', snap) == 0) then
+    redis.call('DEL', meta, log, ops, snap)
+    redis.call('HSET', meta, 'epoch', epoch, 'top', '0', 'first', '1', 'snapv', '0')
+  end
+  return true
+end
