@@ -91,97 +91,70 @@ func appendJSONOptBool(b []byte, v *bool) []byte {
 // no agreed level, a stopped timer).
 func (o Op) MarshalJSON() ([]byte, error) { return o.appendJSON(nil), nil }
 
-// appendJSON appends the op as MarshalJSON encodes it. Its keys are in
-// sorted order, as the map this used to be encoded from put them.
+// appendJSON appends the op as MarshalJSON encodes it: its kind's fields
+// (see kind.fields), keys in sorted order. An op of no known kind is its
+// kind alone.
 func (o Op) appendJSON(b []byte) []byte {
+	fields := []field{kindField}
+	if k := kinds[o.Kind]; k != nil {
+		fields = k.json
+		if o.hidden && k.hiddenJSON != nil {
+			fields = k.hiddenJSON
+		}
+	}
 	b = append(b, '{')
-	kind := func(b []byte) []byte {
-		return AppendJSONString(appendJSONField(b, "kind"), o.Kind)
-	}
-	cardID := func(b []byte) []byte {
-		return AppendJSONString(appendJSONField(b, "cardId"), o.CardID)
-	}
-	switch o.Kind {
-	case KindCardAdd:
-		b = appendJSONField(b, "card")
-		switch {
-		case o.Card == nil:
-			b = append(b, "null"...)
-		case o.hidden:
-			b = append(b, `{"hidden":true,"id":`...)
-			b = AppendJSONString(b, o.Card.ID)
-			b = appendJSONOptString(append(b, `,"level":`...), o.Card.Level)
-			b = appendJSONOptString(append(b, `,"stage":`...), o.Card.Stage)
-			b = append(b, '}')
-		default: // a CardInput, in its fields' order
-			b = AppendJSONString(append(b, `{"id":`...), o.Card.ID)
-			b = AppendJSONString(append(b, `,"text":`...), o.Card.Text)
-			b = appendJSONOptString(append(b, `,"stage":`...), o.Card.Stage)
-			b = appendJSONOptString(append(b, `,"level":`...), o.Card.Level)
-			b = append(b, '}')
-		}
-		b = kind(b)
-	case KindCardEdit:
-		b = cardID(b)
-		if o.hidden {
-			b = append(appendJSONField(b, "hidden"), "true"...)
-			b = kind(b)
-		} else {
-			b = kind(b)
-			b = appendJSONOptString(appendJSONField(b, "text"), o.Text)
-		}
-	case KindCardMove:
-		b = cardID(b)
-		b = appendJSONOptInt(appendJSONField(b, "index"), o.Index)
-		b = kind(b)
-		b = appendJSONOptString(appendJSONField(b, "level"), o.Level)
-		b = appendJSONOptString(appendJSONField(b, "stage"), o.Stage)
-	case KindCardDelete:
-		b = kind(cardID(b))
-	case KindCardVote:
-		b = cardID(b)
-		b = appendJSONOptInt(appendJSONField(b, "delta"), o.Delta)
-		b = kind(b)
-	case KindCardAgree:
-		b = appendJSONOptBool(appendJSONField(b, "agreed"), o.Agreed)
-		b = kind(cardID(b))
-	case KindStageAgree:
-		b = kind(b)
-		b = appendJSONOptString(appendJSONField(b, "level"), o.Level)
-		b = appendJSONOptString(appendJSONField(b, "note"), o.Note)
-		b = appendJSONOptString(appendJSONField(b, "stage"), o.Stage)
-	case KindConsentSet:
-		b = AppendJSONString(appendJSONField(b, "answer"), o.Answer)
-		b = kind(b)
-		b = AppendJSONString(appendJSONField(b, "previous"), o.Previous)
-		b = appendJSONOptString(appendJSONField(b, "stage"), o.Stage)
-	case KindPhaseSet:
-		b = kind(b)
-		b = AppendJSONString(appendJSONField(b, "phase"), o.Phase)
-	case KindFocusSet:
-		b = kind(b)
-		b = appendJSONOptString(appendJSONField(b, "stage"), o.Stage)
-	case KindTimerSet:
-		b = kind(b)
-		b = appendJSONOptInt(appendJSONField(b, "seconds"), o.Seconds)
-		b = appendJSONField(b, "timerEndsAt")
-		if o.TimerEndsAt == nil {
-			b = append(b, "null"...)
-		} else {
-			b = appendJSONTime(b, *o.TimerEndsAt)
-		}
-	case KindVotesSet:
-		b = appendJSONOptInt(appendJSONField(b, "budget"), o.Budget)
-		b = kind(b)
-	case KindParticipantRemove:
-		b = kind(b)
-		b = AppendJSONString(appendJSONField(b, "participantId"), o.ParticipantID)
-		b = appendJSONOptBool(appendJSONField(b, "removeCards"), o.RemoveCards)
-	default:
-		b = kind(b)
+	for _, f := range fields {
+		b = f.value(appendJSONField(b, f.name), &o)
 	}
 	return append(b, '}')
 }
+
+// The fields op kinds are made of, as they are written.
+var (
+	fCard = field{"card", func(b []byte, o *Op) []byte {
+		if o.Card == nil {
+			return append(b, "null"...)
+		}
+		// A CardInput, in its fields' order.
+		b = AppendJSONString(append(b, `{"id":`...), o.Card.ID)
+		b = AppendJSONString(append(b, `,"text":`...), o.Card.Text)
+		b = appendJSONOptString(append(b, `,"stage":`...), o.Card.Stage)
+		b = appendJSONOptString(append(b, `,"level":`...), o.Card.Level)
+		return append(b, '}')
+	}}
+	// fHiddenCard is a new card without its text.
+	fHiddenCard = field{"card", func(b []byte, o *Op) []byte {
+		if o.Card == nil {
+			return append(b, "null"...)
+		}
+		b = AppendJSONString(append(b, `{"hidden":true,"id":`...), o.Card.ID)
+		b = appendJSONOptString(append(b, `,"level":`...), o.Card.Level)
+		b = appendJSONOptString(append(b, `,"stage":`...), o.Card.Stage)
+		return append(b, '}')
+	}}
+	fHiddenTrue    = field{"hidden", func(b []byte, _ *Op) []byte { return append(b, "true"...) }}
+	fCardID        = field{"cardId", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.CardID) }}
+	fText          = field{"text", func(b []byte, o *Op) []byte { return appendJSONOptString(b, o.Text) }}
+	fStage         = field{"stage", func(b []byte, o *Op) []byte { return appendJSONOptString(b, o.Stage) }}
+	fLevel         = field{"level", func(b []byte, o *Op) []byte { return appendJSONOptString(b, o.Level) }}
+	fIndex         = field{"index", func(b []byte, o *Op) []byte { return appendJSONOptInt(b, o.Index) }}
+	fDelta         = field{"delta", func(b []byte, o *Op) []byte { return appendJSONOptInt(b, o.Delta) }}
+	fAgreed        = field{"agreed", func(b []byte, o *Op) []byte { return appendJSONOptBool(b, o.Agreed) }}
+	fNote          = field{"note", func(b []byte, o *Op) []byte { return appendJSONOptString(b, o.Note) }}
+	fAnswer        = field{"answer", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.Answer) }}
+	fPrevious      = field{"previous", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.Previous) }}
+	fPhase         = field{"phase", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.Phase) }}
+	fSeconds       = field{"seconds", func(b []byte, o *Op) []byte { return appendJSONOptInt(b, o.Seconds) }}
+	fBudget        = field{"budget", func(b []byte, o *Op) []byte { return appendJSONOptInt(b, o.Budget) }}
+	fParticipantID = field{"participantId", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.ParticipantID) }}
+	fRemoveCards   = field{"removeCards", func(b []byte, o *Op) []byte { return appendJSONOptBool(b, o.RemoveCards) }}
+	fTimerEndsAt   = field{"timerEndsAt", func(b []byte, o *Op) []byte {
+		if o.TimerEndsAt == nil {
+			return append(b, "null"...)
+		}
+		return appendJSONTime(b, *o.TimerEndsAt)
+	}}
+)
 
 // MarshalJSON encodes the entry as the log keeps it.
 func (e Entry) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil), nil }

@@ -5,22 +5,7 @@ import (
 	"time"
 )
 
-// Op kinds, as named in the wire contract.
-const (
-	KindCardAdd           = "card.add"
-	KindCardEdit          = "card.edit"
-	KindCardMove          = "card.move"
-	KindCardDelete        = "card.delete"
-	KindCardVote          = "card.vote"
-	KindCardAgree         = "card.agree"
-	KindStageAgree        = "stage.agree"
-	KindConsentSet        = "consent.set"
-	KindPhaseSet          = "phase.set"
-	KindFocusSet          = "focus.set"
-	KindTimerSet          = "timer.set"
-	KindVotesSet          = "votes.set"
-	KindParticipantRemove = "participant.remove"
-)
+// The op kinds are declared in kinds_card.go and kinds_facilitation.go.
 
 // CardInput is the card a card.add op carries.
 type CardInput struct {

@@ -26,7 +26,7 @@ func (e *Entry) VisibleTo(viewer Viewer) bool {
 	if !e.Private || viewer.Role == RoleFacilitator || viewer.ID == e.Owner {
 		return true
 	}
-	return e.Op.Kind != KindCardAdd && e.Op.Kind != KindCardEdit
+	return !carriesText(e.Op.Kind)
 }
 
 // View returns the entry as viewer receives it, text hidden where the

@@ -1,0 +1,35 @@
+package board
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestKindsAreTheContracts: the declared kinds are the contract's, each
+// with a check and an effect, and only those that act beyond the board
+// are barriers.
+func TestKindsAreTheContracts(t *testing.T) {
+	want := []string{
+		KindCardAdd, KindCardAgree, KindCardDelete, KindCardEdit, KindCardMove, KindCardVote,
+		KindConsentSet, KindFocusSet, KindParticipantRemove, KindPhaseSet, KindStageAgree, KindTimerSet, KindVotesSet,
+	}
+	slices.Sort(want)
+	if got := Kinds(); !slices.Equal(got, want) {
+		t.Fatalf("Kinds() = %v, want %v", got, want)
+	}
+	for _, name := range want {
+		k := kinds[name]
+		if k.prepare == nil || k.apply == nil {
+			t.Errorf("%s: prepare or apply missing", name)
+		}
+		if got, want := IsBarrier(name), name == KindPhaseSet || name == KindParticipantRemove; got != want {
+			t.Errorf("IsBarrier(%s) = %v, want %v", name, got, want)
+		}
+		if got, want := carriesText(name), name == KindCardAdd || name == KindCardEdit; got != want {
+			t.Errorf("carriesText(%s) = %v, want %v", name, got, want)
+		}
+	}
+	if IsBarrier("card.fly") || carriesText("card.fly") {
+		t.Error("an unknown kind is a barrier or carries text")
+	}
+}
