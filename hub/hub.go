@@ -88,8 +88,7 @@ type PairSender interface {
 // Hub holds the live rooms of this instance and the store behind them.
 type Hub struct {
 	// set at construction
-	store  Store
-	pipe   Pipeliner // the store, if it can pipeline appends; rooms time its calls
+	store  roomStore // see New
 	cfg    Config
 	log    *slog.Logger
 	ctx    context.Context
@@ -108,9 +107,16 @@ type Hub struct {
 func New(store Store, cfg Config, log *slog.Logger) *Hub {
 	cfg.fill()
 	ctx, cancel := context.WithCancel(context.Background())
-	pipe, _ := store.(Pipeliner)
-	store = observedStore{Store: store, obs: cfg.Observer}
-	h := &Hub{store: store, pipe: pipe, cfg: cfg, log: log, ctx: ctx, cancel: cancel, obs: cfg.Observer, rooms: map[string]*Room{}, stop: make(chan struct{})}
+	// The store rooms use, from the inside out: the store; given an
+	// AppendAsync if it has none (syncAppends: each append durable on
+	// return); its calls timed for the Observer (observedStore). Rooms time
+	// their appends themselves, from the call until durable, which only
+	// they see.
+	rs, ok := store.(roomStore)
+	if !ok {
+		rs = syncAppends{store}
+	}
+	h := &Hub{store: observedStore{roomStore: rs, obs: cfg.Observer}, cfg: cfg, log: log, ctx: ctx, cancel: cancel, obs: cfg.Observer, rooms: map[string]*Room{}, stop: make(chan struct{})}
 	h.wg.Add(1)
 	go h.janitor()
 	return h

@@ -224,14 +224,7 @@ func (r *Room) handle(msg any, idle *time.Timer) (end bool) {
 	case joinReq:
 		r.join(m)
 	case opReq:
-		if r.pipelines(m.op) && r.pipeOp(m) {
-			break
-		}
-		if len(r.inflight) > 0 {
-			r.held = m
-			break
-		}
-		r.handleOp(m.s, m.id, m.op)
+		return r.submit(m)
 	case leaveReq:
 		r.leave(m.s)
 		if len(r.members) == 0 {

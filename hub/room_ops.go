@@ -1,8 +1,6 @@
 package hub
 
 import (
-	"errors"
-	"math/rand/v2"
 	"time"
 
 	"github.com/withboard/withboard/hub/board"
@@ -10,49 +8,6 @@ import (
 
 func unavailable() *board.Error {
 	return &board.Error{Code: board.CodeUnavailable, Message: "The server cannot save changes right now. Your change will be sent again shortly."}
-}
-
-// handleOp checks an op against the board, appends it to the store at the
-// next version and applies it. A version conflict (another instance got
-// there first) is met by catching up and checking again.
-func (r *Room) handleOp(s *Session, id string, op board.Op) {
-	if !r.admitOp(s, id) {
-		return
-	}
-	for attempt := range appendAttempts {
-		e := board.Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: time.Now().UTC().Truncate(time.Millisecond), Op: op, Epoch: r.epoch}
-		if err := r.prepare(&e); err != nil {
-			r.refuseOp(s, id, err)
-			return
-		}
-		ctx, cancel := r.storeCtx()
-		v, err := r.hub.store.Append(ctx, r.w.ID, r.board.V, e)
-		cancel()
-		switch {
-		case err == nil:
-			e.V = v
-			r.apply(e)
-			r.hub.obs.OpDone("")
-			r.send(s, AckFrame(id, v))
-			return
-		case errors.Is(err, ErrDuplicate):
-			r.send(s, AckFrame(id, v))
-			return
-		case errors.Is(err, ErrConflict):
-			// Another instance appended first. Read what it appended and
-			// check the op again at once; back off only if that keeps
-			// happening.
-			if attempt > 0 {
-				time.Sleep(rand.N(conflictBackoff * time.Duration(min(attempt, 10))))
-			}
-			r.catchUpTo(v)
-		default:
-			r.log.Warn("append op", "err", err)
-			r.refuseOp(s, id, unavailable())
-			return
-		}
-	}
-	r.refuseOp(s, id, unavailable())
 }
 
 // admitOp reports whether an op from s may be checked at all: s is still
@@ -130,16 +85,22 @@ func (r *Room) refuseOp(s *Session, id string, err *board.Error) {
 	r.send(s, NackFrame(id, err))
 }
 
-// apply applies an accepted entry at the next version and sends it to
-// every member.
+// apply applies an entry another instance appended, at the next version,
+// and sends it out.
 func (r *Room) apply(e board.Entry) {
 	wasPrivate := r.board.Phase == board.PhasePrivate
 	r.board.Apply(e)
-	r.broadcast(e, wasPrivate && r.board.Phase != board.PhasePrivate, nil, nil)
+	r.sendOut(e, wasPrivate && r.board.Phase != board.PhasePrivate, nil, nil)
+	r.maybeSnapshot()
+}
+
+// sendOut sends an applied entry to every member (see broadcast), and
+// closes the connections of a person it removed.
+func (r *Room) sendOut(e board.Entry, revealing bool, sender *Session, ack []byte) {
+	r.broadcast(e, revealing, sender, ack)
 	if e.Op.Kind == board.KindParticipantRemove {
 		r.removed(e.Op.ParticipantID)
 	}
-	r.maybeSnapshot()
 }
 
 // broadcast sends an applied entry to every member, encoded once for those

@@ -124,3 +124,30 @@ type Pending interface {
 	// Err is nil once Done is closed if the append is durable.
 	Err() error
 }
+
+// roomStore is the store as rooms use it: every append through
+// AppendAsync, whether or not the store can pipeline.
+type roomStore interface {
+	Store
+	Pipeliner
+}
+
+// syncAppends gives a store that cannot pipeline the AppendAsync of one
+// that can: each append is durable once it returns.
+type syncAppends struct{ Store }
+
+func (s syncAppends) AppendAsync(ctx context.Context, workshopID string, expected int64, e board.Entry) (int64, Pending, error) {
+	v, err := s.Append(ctx, workshopID, expected, e)
+	if err != nil {
+		return v, nil, err
+	}
+	return v, durable{}, nil
+}
+
+// durable is the Pending of an append that was durable on return.
+type durable struct{}
+
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (durable) Done() <-chan struct{} { return closed }
+func (durable) Err() error            { return nil }

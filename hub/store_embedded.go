@@ -59,7 +59,7 @@ type subscriber struct {
 	deliver func(board.Entry)
 }
 
-var _ Store = (*EmbeddedStore)(nil)
+var _ roomStore = (*EmbeddedStore)(nil) // it pipelines appends itself
 
 // OpenEmbedded opens (or creates) the store in dir.
 func OpenEmbedded(dir string) (*EmbeddedStore, error) {
