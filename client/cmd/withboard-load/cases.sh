@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the six load cases of the README's "Load testing and benchmarks"
-# section, one after another, each against freshly started servers, and
+# Runs the six load cases of docs/performance.md, one after another,
+# each against freshly started servers, and
 # prints what the load command reports. Run it from the repository root
 # on an otherwise quiet machine:
 #
