@@ -222,6 +222,9 @@ func TestCloseFlushesQueueThenLastFrame(t *testing.T) {
 // TestFlushIsBoundedForSlowReader: a phone that reads, but slowly, cannot
 // hold a closing connection open for longer than writeWait in all.
 func TestFlushIsBoundedForSlowReader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out writeWait (10 s): slow; run without -short")
+	}
 	t.Parallel()
 	big := []byte(`"` + strings.Repeat("x", 64<<10) + `"`) // 512 of them: 32 MiB, minutes at the pace read
 	url, done := upgradeAnd(t, func(c *Conn) {
@@ -259,6 +262,9 @@ func TestFlushIsBoundedForSlowReader(t *testing.T) {
 // TestJoinDeadline: a connection that never sends join is closed after
 // joinWait, and not much before.
 func TestJoinDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out joinWait (10 s): slow; run without -short")
+	}
 	t.Parallel()
 	e := newEndpoint(t, Config{})
 	ws := e.dial(t)
