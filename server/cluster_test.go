@@ -296,6 +296,9 @@ func (r *ownRedis) kill() {
 // afterwards the instances recover by themselves, the refused ops re-sent
 // with their ids succeed, and nothing acknowledged is lost.
 func TestRedisRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a Redis server: slow; run without -short")
+	}
 	r := startOwnRedis(t)
 	a, b := newTestServer(t, openRedisStore(t, r.url())), newTestServer(t, openRedisStore(t, r.url()))
 	w := createWorkshop(t, a.URL, "Redis restart")

@@ -209,6 +209,9 @@ func TestBodyLimit(t *testing.T) {
 // request headers trickle in, after its header timeout, however steadily
 // they come; and run stops cleanly when its context ends.
 func TestHeaderTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real server and waits out its 10 s header timeout: slow; run without -short")
+	}
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, stdout := io.Pipe()
