@@ -108,6 +108,9 @@ func TestJoinBurstRecordsPresenceOncePerFrame(t *testing.T) {
 // TestRoomsLoadedTogetherBeatApart: rooms that load at the same moment, as
 // after a restart, renew their presence records at different moments.
 func TestRoomsLoadedTogetherBeatApart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a whole presenceEvery (5 s): slow; run without -short")
+	}
 	t.Parallel()
 	store := &presenceLog{Store: openTestEmbedded(t)}
 	h := newTestHub(t, store)

@@ -569,6 +569,9 @@ func spareAddr(t *testing.T) string {
 }
 
 func TestRedisStoreSurvivesRedisRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a Redis server: slow; run without -short")
+	}
 	srv := startRedis(t)
 	s := openRedisStore(t, "redis://"+srv.addr+"/")
 	ctx := t.Context()
