@@ -178,7 +178,7 @@ func testStoreConformance(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("trimmed after snapshot", func(t *testing.T) {
 		w := storeWorkshop(t, s)
 		const n = 1300
-		all := storeAppendN(t, s, w.ID, 0, n)
+		all := storeAppendMany(t, s, w.ID, 0, n)
 		if err := s.PutSnapshot(ctx, w.ID, Snapshot{V: n, Board: []byte(`{"v":1300}`)}); err != nil {
 			t.Fatalf("PutSnapshot: %v", err)
 		}
@@ -272,9 +272,17 @@ func testStoreConformance(t *testing.T, open func(t *testing.T) Store) {
 		storeWantOnline(t, s, w.ID, p2, p3)
 		set("b", nil, time.Minute)
 		storeWantOnline(t, s, w.ID, p2)
-		set("c", []string{p1}, 50*time.Millisecond) // an instance that dies
+		const ttl = 50 * time.Millisecond
+		set("c", []string{p1}, ttl) // an instance that dies
 		storeWantOnline(t, s, w.ID, p1, p2)
-		time.Sleep(150 * time.Millisecond)
+		// Its record lapses soon after its ttl: poll for that, for a while,
+		// then storeWantOnline says what is wrong if it has not.
+		lapsed := func() bool {
+			got, err := s.Online(ctx, w.ID)
+			return err == nil && len(got) == 1 && got[p2]
+		}
+		for deadline := time.Now().Add(20 * ttl); !lapsed() && time.Now().Before(deadline); time.Sleep(ttl / 5) {
+		}
 		storeWantOnline(t, s, w.ID, p2)
 		storeWantOnline(t, s, uuid.NewString())
 	})
@@ -357,6 +365,37 @@ func storeAppendN(t *testing.T, s Store, id string, top int64, n int) []board.En
 		}
 		top, e.V = v, v
 		out = append(out, e)
+	}
+	return out
+}
+
+// storeAppendMany is storeAppendN for a long log: a store that pipelines
+// appends takes them all and makes them durable together, rather than
+// with one fsync each.
+func storeAppendMany(t *testing.T, s Store, id string, top int64, n int) []board.Entry {
+	t.Helper()
+	p, ok := s.(Pipeliner)
+	if !ok {
+		return storeAppendN(t, s, id, top, n)
+	}
+	out := make([]board.Entry, 0, n)
+	var last Pending
+	for i := range n {
+		e := storeEntry(i)
+		v, pending, err := p.AppendAsync(t.Context(), id, top, e)
+		if err != nil || v != top+1 {
+			t.Fatalf("AppendAsync at expected %d = %d, %v; want %d", top, v, err, top+1)
+		}
+		top, e.V, last = v, v, pending
+		out = append(out, e)
+	}
+	select { // appends become durable in order: the last one says for all
+	case <-last.Done():
+	case <-time.After(storeWait):
+		t.Fatalf("%d appends not durable after %v", n, storeWait)
+	}
+	if err := last.Err(); err != nil {
+		t.Fatalf("appends failed: %v", err)
 	}
 	return out
 }
