@@ -365,11 +365,18 @@ func TestRedisStoreOnlineAcrossInstances(t *testing.T) {
 	w := storeWorkshop(t, a)
 	sub := storeSubscribe(t, b, w.ID) // a room on instance b
 	storeWaitLive(t, a, w.ID, sub)
-	resynced := func() bool {
+	// resynced waits for b's resync: up to storeWait for one that should
+	// come, so that a slow one is not taken for the next step's, and a
+	// while for one that should not.
+	resynced := func(want bool) bool {
+		wait := 300 * time.Millisecond
+		if want {
+			wait = storeWait
+		}
 		select {
 		case <-sub.resyncs:
 			return true
-		case <-time.After(300 * time.Millisecond):
+		case <-time.After(wait):
 			return false
 		}
 	}
@@ -391,7 +398,7 @@ func TestRedisStoreOnlineAcrossInstances(t *testing.T) {
 		if err := a.SetOnline(t.Context(), w.ID, "a", step.ids, time.Minute); err != nil {
 			t.Fatalf("SetOnline(%v): %v", step.ids, err)
 		}
-		if got := resynced(); got != step.wantResync {
+		if got := resynced(step.wantResync); got != step.wantResync {
 			t.Errorf("SetOnline(%v): instance b resynced %v, want %v", step.ids, got, step.wantResync)
 		}
 		storeWantOnline(t, b, w.ID, step.ids...)
