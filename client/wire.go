@@ -23,6 +23,7 @@ type frame struct {
 	Token string    `json:"token"`
 	Since *int64    `json:"since"`
 	Epoch string    `json:"epoch"`
+	View  string    `json:"view"`
 	ID    string    `json:"id"`
 	Op    *board.Op `json:"op"`
 }
@@ -50,6 +51,6 @@ func decodeFrame(data []byte) (frame, error) {
 func (f frame) joinRequest() hub.JoinRequest {
 	return hub.JoinRequest{
 		Name: f.Name, Role: board.Role(f.Role), Key: f.Key, Token: f.Token,
-		Since: f.Since, Epoch: f.Epoch,
+		Since: f.Since, Epoch: f.Epoch, View: f.View,
 	}
 }

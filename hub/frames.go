@@ -18,9 +18,14 @@ type You struct {
 	Token string     `json:"token"`
 }
 
+// wallYou is a wall's identity in its welcome: a role, and no one.
+type wallYou struct {
+	Role board.Role `json:"role"`
+}
+
 type welcomeFrame struct {
 	T     string           `json:"t"`
-	You   You              `json:"you"`
+	You   any              `json:"you"` // You, or wallYou
 	Epoch string           `json:"epoch"`
 	V     int64            `json:"v"`
 	Board *board.BoardView `json:"board,omitempty"`

@@ -23,6 +23,8 @@ const (
 	codeLen = 6
 	// DefaultRetention keeps a workshop 30 days after its last activity.
 	DefaultRetention = 30 * 24 * time.Hour
+	// DefaultMaxParticipants is a workshop's capacity.
+	DefaultMaxParticipants = 500
 )
 
 // Config tunes a hub. Zero values take the defaults.
@@ -31,6 +33,8 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxMembers caps connections to one workshop on this instance.
 	MaxMembers int
+	// MaxParticipants caps the people of one workshop, facilitators aside.
+	MaxParticipants int
 	// Observer is told what happens, for metrics; nil for none.
 	Observer Observer
 	// Instance names this server among those sharing a store; a random
@@ -46,6 +50,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxMembers <= 0 {
 		c.MaxMembers = 2000
+	}
+	if c.MaxParticipants <= 0 {
+		c.MaxParticipants = DefaultMaxParticipants
 	}
 	if c.Retention <= 0 {
 		c.Retention = DefaultRetention

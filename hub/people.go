@@ -50,6 +50,17 @@ func (p *people) byTokenOf(token string) *board.Participant {
 	return p.byToken[hex.EncodeToString(Hash(token))]
 }
 
+// participants counts the people not removed, facilitators aside.
+func (p *people) participants(removed map[string]bool) int {
+	n := 0
+	for id, x := range p.byID {
+		if !removed[id] && x.Role != board.RoleFacilitator {
+			n++
+		}
+	}
+	return n
+}
+
 // list returns everyone not removed, oldest first, with their online state.
 func (p *people) list(removed map[string]bool) []board.Person {
 	out := []board.Person{}

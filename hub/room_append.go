@@ -24,13 +24,12 @@ const maxInflight = 64
 
 // inflightOp is an op with a version that is not yet sent out.
 type inflightOp struct {
-	s         *Session
-	id        string
-	e         board.Entry // with its version
-	revealing bool        // it ended the private phase
-	dup       bool        // a re-sent op: only the ack is owed
-	wait      Pending
-	start     time.Time
+	s     *Session
+	id    string
+	e     board.Entry // with its version
+	dup   bool        // a re-sent op: only the ack is owed
+	wait  Pending
+	start time.Time
 }
 
 // mustWait reports whether a request must wait until nothing is in flight.
@@ -73,10 +72,8 @@ func (r *Room) submit(m opReq) (end bool) {
 		switch {
 		case err == nil:
 			e.V = v
-			wasPrivate := r.board.Phase == board.PhasePrivate
 			r.board.Apply(e)
-			revealing := wasPrivate && r.board.Phase != board.PhasePrivate
-			r.inflight = append(r.inflight, inflightOp{s: s, id: id, e: e, revealing: revealing, wait: wait, start: start})
+			r.inflight = append(r.inflight, inflightOp{s: s, id: id, e: e, wait: wait, start: start})
 			return r.settleNow(board.IsBarrier(e.Op.Kind))
 		case errors.Is(err, ErrDuplicate) && wait != nil:
 			e.V = v
@@ -153,7 +150,7 @@ func (r *Room) settle() bool {
 		if !it.dup {
 			r.hub.obs.StoreCall("append", time.Since(it.start), nil)
 			r.hub.obs.OpDone("")
-			r.sendOut(it.e, it.revealing, it.s, ack)
+			r.sendOut(it.e, it.s, ack)
 		} else if _, ok := r.members[it.s]; ok {
 			r.send(it.s, ack)
 		}

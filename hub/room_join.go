@@ -20,7 +20,12 @@ type JoinRequest struct {
 	// Since is the last version the client applied, in history Epoch.
 	Since *int64
 	Epoch string
+	// View is "wall" for a shared screen, which joins as no one.
+	View string
 }
+
+// ViewWall is the View of a wall's join.
+const ViewWall = "wall"
 
 // join admits a member as a new or returning participant and sends it
 // welcome, then tells everyone who is here.
@@ -38,9 +43,12 @@ func (r *Room) join(m joinReq) {
 	}
 	s := &Session{room: r, member: m.member, you: you}
 	r.members[s] = struct{}{}
-	r.people.online[you.ID]++
 	m.reply <- joinResult{s: s}
 	r.send(s, r.welcome(s, m.req.Since, m.req.Epoch))
+	if s.isWall() {
+		return // a wall is no one: not in presence
+	}
+	r.people.online[you.ID]++
 	if r.people.online[you.ID] == 1 {
 		r.hereChanged = true
 	}
@@ -54,6 +62,13 @@ func (r *Room) identify(req JoinRequest) (You, *board.Error) {
 	switch {
 	case req.Key != "" && !isFac:
 		return You{}, board.Refuse(board.CodeBadJoin, "That facilitator link is not right for this workshop. Open the link you were given when you created it.")
+	case req.View == ViewWall:
+		if r.board.JoinsClosed && !isFac {
+			return You{}, joinsClosed()
+		}
+		return You{Role: board.RoleWall}, nil
+	case req.View != "":
+		return You{}, board.Refuse(board.CodeBadJoin, "This server does not know the view %q.", req.View)
 	case !isFac && req.Role == board.RoleFacilitator:
 		return You{}, board.Refuse(board.CodeBadJoin, "Only the person with the facilitator link can join as facilitator.")
 	}
@@ -78,6 +93,11 @@ func (r *Room) identify(req JoinRequest) (You, *board.Error) {
 	if err != nil {
 		return You{}, &board.Error{Code: board.CodeBadJoin, Message: err.Message}
 	}
+	if !isFac {
+		if err := r.admitNewcomer(); err != nil {
+			return You{}, err
+		}
+	}
 	token := NewSecret()
 	p := board.Participant{ID: uuid.NewString(), Name: name, Role: role, TokenHash: Hash(token), JoinedAt: time.Now().UTC()}
 	ctx, cancel := r.storeCtx()
@@ -90,26 +110,52 @@ func (r *Room) identify(req JoinRequest) (You, *board.Error) {
 	return You{ID: p.ID, Name: p.Name, Role: p.Role, Token: token}, nil
 }
 
+// admitNewcomer says whether someone new may join as a participant: not
+// while joins are closed, nor past the workshop's capacity. Across
+// instances the count is what the store held at the last look, so a
+// burst of joins on several instances at once may pass it by a few.
+func (r *Room) admitNewcomer() *board.Error {
+	if r.board.JoinsClosed {
+		return joinsClosed()
+	}
+	if r.people.participants(r.board.Removed) >= r.hub.cfg.MaxParticipants {
+		r.refreshPeople()
+		if r.people.participants(r.board.Removed) >= r.hub.cfg.MaxParticipants {
+			return board.Refuse(board.CodeFull, "This workshop is full: it has room for %d people. Ask the facilitator for help.", r.hub.cfg.MaxParticipants)
+		}
+	}
+	return nil
+}
+
+func joinsClosed() *board.Error {
+	return board.Refuse(board.CodeLocked, "This workshop is not taking new people right now. Ask the facilitator to let you in.")
+}
+
 // welcome is the first frame a member gets: the ops it missed when it can
 // replay them exactly, else the whole board.
 func (r *Room) welcome(s *Session, since *int64, epoch string) []byte {
 	viewer := s.viewer()
+	var you any = s.you
+	if s.isWall() {
+		you = wallYou{Role: board.RoleWall}
+	}
 	if ops, ok := r.replay(viewer, since, epoch); ok {
 		return encode(struct {
 			T     string         `json:"t"`
-			You   You            `json:"you"`
+			You   any            `json:"you"`
 			Epoch string         `json:"epoch"`
 			V     int64          `json:"v"`
 			Ops   []board.OpView `json:"ops"`
-		}{"welcome", s.you, r.epoch, r.board.V, ops})
+		}{"welcome", you, r.epoch, r.board.V, ops})
 	}
 	view := r.board.View(viewer, r.w, r.people.list(r.board.Removed))
-	return encode(welcomeFrame{T: "welcome", You: s.you, Epoch: r.epoch, V: r.board.V, Board: &view})
+	return encode(welcomeFrame{T: "welcome", You: you, Epoch: r.epoch, V: r.board.V, Board: &view})
 }
 
 // replay returns the ops after since as viewer receives them, when the
-// log still holds them all and none of them is a reveal (whose revealed
-// cards depend on the board of its time): then the whole board is sent.
+// log still holds them all and none of them reveals anything to viewer
+// (what it reveals depends on the board of its time): else the whole
+// board is sent.
 func (r *Room) replay(viewer board.Viewer, since *int64, epoch string) ([]board.OpView, bool) {
 	if since == nil || epoch != r.epoch || *since > r.board.V || *since < 0 {
 		return nil, false
@@ -128,7 +174,7 @@ func (r *Room) replay(viewer board.Viewer, since *int64, epoch string) ([]board.
 		if e.V > r.board.V {
 			break
 		}
-		if e.Op.Kind == board.KindPhaseSet && e.Private && e.Op.Phase != string(board.PhasePrivate) && viewer.Role != board.RoleFacilitator {
+		if e.RevealsTo(viewer) {
 			return nil, false
 		}
 		ops = append(ops, e.View(viewer))
@@ -142,6 +188,9 @@ func (r *Room) leave(s *Session) {
 		return
 	}
 	delete(r.members, s)
+	if s.isWall() {
+		return
+	}
 	r.people.online[s.you.ID]--
 	if r.people.online[s.you.ID] <= 0 {
 		delete(r.people.online, s.you.ID)

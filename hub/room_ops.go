@@ -17,6 +17,10 @@ func (r *Room) admitOp(s *Session, id string) bool {
 	if _, ok := r.members[s]; !ok {
 		return false
 	}
+	if s.isWall() {
+		r.send(s, NackFrame(id, board.Refuse(board.CodeForbidden, "This screen shows the board; it cannot change it.")))
+		return false
+	}
 	if !board.IsUUID(id) {
 		r.send(s, NackFrame(id, board.Refuse(board.CodeInvalid, "Each change needs an id (a UUID).")))
 		return false
@@ -88,48 +92,40 @@ func (r *Room) refuseOp(s *Session, id string, err *board.Error) {
 // apply applies an entry another instance appended, at the next version,
 // and sends it out.
 func (r *Room) apply(e board.Entry) {
-	wasPrivate := r.board.Phase == board.PhasePrivate
 	r.board.Apply(e)
-	r.sendOut(e, wasPrivate && r.board.Phase != board.PhasePrivate, nil, nil)
+	r.sendOut(e, nil, nil)
 	r.maybeSnapshot()
 }
 
 // sendOut sends an applied entry to every member (see broadcast), and
 // closes the connections of a person it removed.
-func (r *Room) sendOut(e board.Entry, revealing bool, sender *Session, ack []byte) {
-	r.broadcast(e, revealing, sender, ack)
+func (r *Room) sendOut(e board.Entry, sender *Session, ack []byte) {
+	r.broadcast(e, sender, ack)
 	if e.Op.Kind == board.KindParticipantRemove {
 		r.removed(e.Op.ParticipantID)
 	}
 }
 
-// broadcast sends an applied entry to every member, encoded once for those
-// who may read its text and once for those who may not; revealing, when it
-// ended the private phase, with each member's newly visible cards. The
-// entry's sender, if given and a member, gets ack along with the op frame.
-func (r *Room) broadcast(e board.Entry, revealing bool, sender *Session, ack []byte) {
+// broadcast sends an applied entry to every member, encoded once for each
+// kind of recipient (see board.Audience), and alone for a member it
+// reveals something to. The entry's sender, if given and a member, gets
+// ack along with the op frame.
+func (r *Room) broadcast(e board.Entry, sender *Session, ack []byte) {
 	start := time.Now()
 	defer func() { r.hub.obs.FanOut(time.Since(start), len(r.members)) }()
 
-	var full, hidden []byte
+	audience := e.Audience()
+	var frames [board.NumViewKeys][]byte
 	for s := range r.members {
 		viewer := s.viewer()
 		var frame []byte
-		switch {
-		case revealing && viewer.Role != board.RoleFacilitator:
-			v := e.View(viewer)
-			v.Revealed = r.board.Revealed(viewer)
-			frame = board.OpFrame(v)
-		case e.VisibleTo(viewer):
-			if full == nil {
-				full = board.OpFrame(e.View(viewer))
+		if key := audience.Key(viewer); key == board.Revealing {
+			frame = board.OpFrame(r.board.Reveal(&e, viewer))
+		} else {
+			if frames[key] == nil {
+				frames[key] = board.OpFrame(e.View(viewer))
 			}
-			frame = full
-		default:
-			if hidden == nil {
-				hidden = board.OpFrame(e.View(viewer))
-			}
-			frame = hidden
+			frame = frames[key]
 		}
 		if s == sender {
 			r.sendWithAck(s, frame, ack)

@@ -16,6 +16,9 @@ func (s *Session) WorkshopID() string { return s.room.w.ID }
 // You returns who this session's participant is.
 func (s *Session) You() You { return s.you }
 
+// isWall says whether the session is a shared screen's, which is no one.
+func (s *Session) isWall() bool { return s.you.Role == board.RoleWall }
+
 func (s *Session) viewer() board.Viewer { return board.Viewer{ID: s.you.ID, Role: s.you.Role} }
 
 // Submit hands an op to the room. The answer (ack or nack) and the

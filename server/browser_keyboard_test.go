@@ -78,7 +78,7 @@ func TestBrowserKeyboard(t *testing.T) {
 		t.Fatalf("server: %d cards with the text, want 1", len(got))
 	}
 	c := got[0]
-	if c.Stage == nil || *c.Stage != "plan" || c.Level == nil || *c.Level != "conversation" || c.Votes != 1 || c.ByRole != board.RoleServiceUser {
-		t.Errorf("server card: stage %v level %v votes %d by %s, want plan, conversation, 1 vote, serviceUser", deref(c.Stage), deref(c.Level), c.Votes, c.ByRole)
+	if c.Stage == nil || *c.Stage != "plan" || c.Level == nil || *c.Level != "conversation" || c.VoteCount() != 1 || c.ByRole != board.RoleServiceUser {
+		t.Errorf("server card: stage %v level %v votes %d by %s, want plan, conversation, 1 vote, serviceUser", deref(c.Stage), deref(c.Level), c.VoteCount(), c.ByRole)
 	}
 }

@@ -30,7 +30,7 @@ func renderCSV(w io.Writer, x board.Export) error {
 	cw.Write(csvHeader)
 	for _, c := range x.Board.Cards {
 		stage, level, text := deref(c.Stage), deref(c.Level), deref(c.Text)
-		cw.Write([]string{stage, level, csvCell(text), string(c.ByRole), strconv.Itoa(c.Votes), strconv.FormatBool(c.Agreed), agreed[stage]})
+		cw.Write([]string{stage, level, csvCell(text), string(c.ByRole), strconv.Itoa(c.VoteCount()), strconv.FormatBool(c.Agreed), agreed[stage]})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -131,7 +131,7 @@ func newDoc(x board.Export) doc {
 }
 
 func newDocCard(c board.CardView) docCard {
-	dc := docCard{Votes: c.Votes, Agreed: c.Agreed}
+	dc := docCard{Votes: c.VoteCount(), Agreed: c.Agreed}
 	if c.Text != nil {
 		dc.Text = displayText(*c.Text)
 	}

@@ -285,7 +285,7 @@ func TestExportScripted(t *testing.T) {
 			}
 		}
 		if c := b.Cards[1]; *c.Text != "Co-write the survey questions with us" || c.By != p.sam.you.ID || c.ByRole != board.RoleServiceUser ||
-			c.Votes != 3 || !c.Agreed || *c.Stage != "plan" || *c.Level != "participation" || c.Index != 0 {
+			c.VoteCount() != 3 || !c.Agreed || *c.Stage != "plan" || *c.Level != "participation" || c.Index != 0 {
 			t.Errorf("card 1: got %+v", c)
 		}
 		if c := b.Cards[7]; c.Stage != nil || c.Level != nil || c.Index != 0 {

@@ -200,6 +200,23 @@ func (c *wsClient) applyOp(f map[string]json.RawMessage) {
 	if e.V != c.board.V+1 {
 		c.t.Fatalf("op frame version: got %d, want %d", e.V, c.board.V+1)
 	}
+	if e.Op.Kind == board.KindCardVote && e.By == "" {
+		// Someone else's vote, a secret ballot: count it under its voter's
+		// role, which is all this participant may know of it.
+		c.board.V = e.V
+		if card := c.board.Cards[e.Op.CardID]; card != nil && e.Op.Delta != nil {
+			voter := "ballot:" + string(e.ByRole)
+			if card.Votes == nil {
+				card.Votes = map[string]int{}
+			}
+			card.Votes[voter] += *e.Op.Delta
+			c.board.Voters[voter] = e.ByRole
+			if card.Votes[voter] == 0 {
+				delete(card.Votes, voter)
+			}
+		}
+		return
+	}
 	c.board.Apply(e)
 }
 

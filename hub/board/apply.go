@@ -10,5 +10,5 @@ func (b *Board) Apply(e Entry) {
 	if err := b.Prepare(&e); err != nil {
 		return
 	}
-	kinds[e.Op.Kind].apply(b, &e)
+	kinds[e.Op.Kind].apply(b, e)
 }

@@ -18,12 +18,15 @@ const (
 
 // Card is one idea on the board.
 type Card struct {
-	ID     string         `json:"id"`
-	Text   string         `json:"text"`
-	By     string         `json:"by"`
-	ByRole Role           `json:"byRole"`
-	Agreed bool           `json:"agreed,omitempty"`
-	Votes  map[string]int `json:"votes,omitempty"` // participant id -> votes
+	ID     string `json:"id"`
+	Text   string `json:"text"`
+	By     string `json:"by"`
+	ByRole Role   `json:"byRole"`
+	Agreed bool   `json:"agreed,omitempty"`
+	// Pending: a participant added it while cards needed approval, and the
+	// facilitator has not approved it yet.
+	Pending bool           `json:"pending,omitempty"`
+	Votes   map[string]int `json:"votes,omitempty"` // participant id -> votes
 	// Stage and Level are "" in the tray; Index is kept by the cell lists.
 	Stage string `json:"stage,omitempty"`
 	Level string `json:"level,omitempty"`
@@ -68,6 +71,11 @@ type Board struct {
 	Removed     map[string]bool              `json:"removed,omitempty"`
 	UsedIDs     map[string]bool              `json:"usedIds,omitempty"` // ids of deleted cards
 	Voters      map[string]Role              `json:"voters,omitempty"`  // participant id -> role, of everyone who voted
+	// The facilitator's settings of v1.1; their zero values are v1's.
+	ResultsHidden bool   `json:"resultsHidden,omitempty"` // votes and consent counts shown only to facilitators
+	JoinsClosed   bool   `json:"joinsClosed,omitempty"`   // no one new may join
+	Approval      bool   `json:"approval,omitempty"`      // participants' new cards wait for approval
+	ConsentRound  string `json:"consentRound,omitempty"`  // the stage whose consent is being asked
 
 	spent map[string]int // derived: participant id -> votes cast
 }
@@ -193,9 +201,19 @@ func (b *Board) Ordered() []*Card {
 	return out
 }
 
-// CanSee says whether a viewer may read a card's text in the current phase.
+// CanSee says whether a viewer may read a card's text now: facilitators
+// and its author always; others unless ideas are private or the card
+// waits for approval.
 func (b *Board) CanSee(viewer Viewer, c *Card) bool {
-	return b.Phase != PhasePrivate || viewer.Role == RoleFacilitator || viewer.ID == c.By
+	if viewer.Role == RoleFacilitator || (viewer.ID != "" && viewer.ID == c.By) {
+		return true
+	}
+	return b.Phase != PhasePrivate && !c.Pending
+}
+
+// ShowsResults says whether viewer may see votes and consent counts.
+func (b *Board) ShowsResults(viewer Viewer) bool {
+	return !b.ResultsHidden || viewer.Role == RoleFacilitator
 }
 
 // ConsentCounts is the tally of answers for each stage.

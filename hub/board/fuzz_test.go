@@ -24,7 +24,8 @@ var fuzzPeople = []Viewer{
 var (
 	fuzzKinds = []string{KindCardAdd, KindCardEdit, KindCardMove, KindCardDelete, KindCardVote, KindCardAgree,
 		KindStageAgree, KindConsentSet, KindPhaseSet, KindFocusSet, KindTimerSet, KindVotesSet,
-		KindParticipantRemove, "card.fly", ""}
+		KindParticipantRemove, KindResultsSet, KindJoinsSet, KindApprovalSet, KindCardApprove, KindConsentRound,
+		KindCellSort, "card.fly", ""}
 	fuzzTexts = []string{"Ask us first", "  padded  ", "", "   ", "two\nlines", "bell\a", "tab\there",
 		strings.Repeat("é", maxCardText), strings.Repeat("x", maxCardText+1), "🙂", "\u2028", " \u00a0idea\u3000"}
 	fuzzPhases  = []string{"open", "private", "locked", "closed", "open", "paused"}
@@ -148,12 +149,25 @@ func (p *program) op(b *Board) Op {
 			people = append(people, v.ID)
 		}
 		op.ParticipantID, op.RemoveCards = pick(p, people), pick(p, []*bool{ptr(true), ptr(false), nil})
+	case KindResultsSet:
+		op.Shown = pick(p, []*bool{ptr(true), ptr(false), nil})
+	case KindJoinsSet:
+		op.Open = pick(p, []*bool{ptr(true), ptr(false), nil})
+	case KindApprovalSet:
+		op.Required = pick(p, []*bool{ptr(true), ptr(false), nil})
+	case KindCardApprove:
+		op.CardID = p.cardID(b)
+	case KindConsentRound:
+		op.Stage = p.stage()
+	case KindCellSort:
+		op.Stage, op.Level = p.stage(), p.level()
 	}
 	return op
 }
 
 var contractCodes = map[string]bool{CodeInvalid: true, CodeForbidden: true, CodeLocked: true, CodeNotFound: true,
-	CodeRateLimited: true, CodeTooLarge: true, CodeUnavailable: true, CodeBadJoin: true, CodeRemoved: true, CodeDeleted: true}
+	CodeRateLimited: true, CodeTooLarge: true, CodeUnavailable: true, CodeBadJoin: true, CodeRemoved: true, CodeDeleted: true,
+	CodeFull: true}
 
 // FuzzApply runs programs of ops, from every role, against a board, and
 // against a replica that receives each accepted entry as JSON (as from
@@ -342,7 +356,7 @@ func checkBoard(t *testing.T, b *Board, viewers []Viewer) {
 				t.Fatalf("%s sees card %s at index %d of %q, want %d: indexes must be dense", viewer.Role, c.ID, c.Index, key, next[key])
 			}
 			next[key]++
-			if c.Hidden != (c.Text == nil) || (c.Hidden && (b.Phase != PhasePrivate || viewer.Role == RoleFacilitator || c.By == viewer.ID)) {
+			if c.Hidden != (c.Text == nil) || (c.Hidden && ((b.Phase != PhasePrivate && !c.AwaitingApproval) || viewer.Role == RoleFacilitator || c.By == viewer.ID)) {
 				t.Fatalf("%s sees card %s hidden=%v text=%v in phase %s", viewer.Role, c.ID, c.Hidden, c.Text != nil, b.Phase)
 			}
 		}

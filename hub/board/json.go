@@ -95,23 +95,31 @@ func (o Op) MarshalJSON() ([]byte, error) { return o.appendJSON(nil), nil }
 // (see kind.fields), keys in sorted order. An op of no known kind is its
 // kind alone.
 func (o Op) appendJSON(b []byte) []byte {
-	fields := []field{kindField}
+	fields := kindOnly
 	if k := kinds[o.Kind]; k != nil {
-		fields = k.json
-		if o.hidden && k.hiddenJSON != nil {
+		switch {
+		case o.ballot && k.ballotJSON != nil && o.hushed:
+		case o.ballot && k.ballotJSON != nil:
+			fields = k.ballotJSON
+		case o.hidden && k.hiddenJSON != nil:
 			fields = k.hiddenJSON
+		default:
+			fields = k.json
 		}
 	}
 	b = append(b, '{')
 	for _, f := range fields {
-		b = f.value(appendJSONField(b, f.name), &o)
+		b = f.value(appendJSONField(b, f.name), o)
 	}
 	return append(b, '}')
 }
 
+// kindOnly is an op of no known kind, or a hushed ballot: its kind alone.
+var kindOnly = []field{kindField}
+
 // The fields op kinds are made of, as they are written.
 var (
-	fCard = field{"card", func(b []byte, o *Op) []byte {
+	fCard = field{"card", func(b []byte, o Op) []byte {
 		if o.Card == nil {
 			return append(b, "null"...)
 		}
@@ -123,7 +131,7 @@ var (
 		return append(b, '}')
 	}}
 	// fHiddenCard is a new card without its text.
-	fHiddenCard = field{"card", func(b []byte, o *Op) []byte {
+	fHiddenCard = field{"card", func(b []byte, o Op) []byte {
 		if o.Card == nil {
 			return append(b, "null"...)
 		}
@@ -132,23 +140,26 @@ var (
 		b = appendJSONOptString(append(b, `,"stage":`...), o.Card.Stage)
 		return append(b, '}')
 	}}
-	fHiddenTrue    = field{"hidden", func(b []byte, _ *Op) []byte { return append(b, "true"...) }}
-	fCardID        = field{"cardId", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.CardID) }}
-	fText          = field{"text", func(b []byte, o *Op) []byte { return appendJSONOptString(b, o.Text) }}
-	fStage         = field{"stage", func(b []byte, o *Op) []byte { return appendJSONOptString(b, o.Stage) }}
-	fLevel         = field{"level", func(b []byte, o *Op) []byte { return appendJSONOptString(b, o.Level) }}
-	fIndex         = field{"index", func(b []byte, o *Op) []byte { return appendJSONOptInt(b, o.Index) }}
-	fDelta         = field{"delta", func(b []byte, o *Op) []byte { return appendJSONOptInt(b, o.Delta) }}
-	fAgreed        = field{"agreed", func(b []byte, o *Op) []byte { return appendJSONOptBool(b, o.Agreed) }}
-	fNote          = field{"note", func(b []byte, o *Op) []byte { return appendJSONOptString(b, o.Note) }}
-	fAnswer        = field{"answer", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.Answer) }}
-	fPrevious      = field{"previous", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.Previous) }}
-	fPhase         = field{"phase", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.Phase) }}
-	fSeconds       = field{"seconds", func(b []byte, o *Op) []byte { return appendJSONOptInt(b, o.Seconds) }}
-	fBudget        = field{"budget", func(b []byte, o *Op) []byte { return appendJSONOptInt(b, o.Budget) }}
-	fParticipantID = field{"participantId", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.ParticipantID) }}
-	fRemoveCards   = field{"removeCards", func(b []byte, o *Op) []byte { return appendJSONOptBool(b, o.RemoveCards) }}
-	fTimerEndsAt   = field{"timerEndsAt", func(b []byte, o *Op) []byte {
+	fHiddenTrue    = field{"hidden", func(b []byte, _ Op) []byte { return append(b, "true"...) }}
+	fCardID        = field{"cardId", func(b []byte, o Op) []byte { return AppendJSONString(b, o.CardID) }}
+	fText          = field{"text", func(b []byte, o Op) []byte { return appendJSONOptString(b, o.Text) }}
+	fStage         = field{"stage", func(b []byte, o Op) []byte { return appendJSONOptString(b, o.Stage) }}
+	fLevel         = field{"level", func(b []byte, o Op) []byte { return appendJSONOptString(b, o.Level) }}
+	fIndex         = field{"index", func(b []byte, o Op) []byte { return appendJSONOptInt(b, o.Index) }}
+	fDelta         = field{"delta", func(b []byte, o Op) []byte { return appendJSONOptInt(b, o.Delta) }}
+	fAgreed        = field{"agreed", func(b []byte, o Op) []byte { return appendJSONOptBool(b, o.Agreed) }}
+	fNote          = field{"note", func(b []byte, o Op) []byte { return appendJSONOptString(b, o.Note) }}
+	fAnswer        = field{"answer", func(b []byte, o Op) []byte { return AppendJSONString(b, o.Answer) }}
+	fPrevious      = field{"previous", func(b []byte, o Op) []byte { return AppendJSONString(b, o.Previous) }}
+	fPhase         = field{"phase", func(b []byte, o Op) []byte { return AppendJSONString(b, o.Phase) }}
+	fSeconds       = field{"seconds", func(b []byte, o Op) []byte { return appendJSONOptInt(b, o.Seconds) }}
+	fBudget        = field{"budget", func(b []byte, o Op) []byte { return appendJSONOptInt(b, o.Budget) }}
+	fParticipantID = field{"participantId", func(b []byte, o Op) []byte { return AppendJSONString(b, o.ParticipantID) }}
+	fRemoveCards   = field{"removeCards", func(b []byte, o Op) []byte { return appendJSONOptBool(b, o.RemoveCards) }}
+	fShown         = field{"shown", func(b []byte, o Op) []byte { return appendJSONOptBool(b, o.Shown) }}
+	fOpen          = field{"open", func(b []byte, o Op) []byte { return appendJSONOptBool(b, o.Open) }}
+	fRequired      = field{"required", func(b []byte, o Op) []byte { return appendJSONOptBool(b, o.Required) }}
+	fTimerEndsAt   = field{"timerEndsAt", func(b []byte, o Op) []byte {
 		if o.TimerEndsAt == nil {
 			return append(b, "null"...)
 		}
@@ -186,6 +197,12 @@ func (e *Entry) AppendJSONTail(b []byte) []byte {
 	if e.Private {
 		b = append(b, `,"private":true`...)
 	}
+	if e.Hushed {
+		b = append(b, `,"hushed":true`...)
+	}
+	if len(e.Counts) > 0 {
+		b = append(append(b, `,"counts":`...), mustMarshal(e.Counts)...)
+	}
 	if e.Owner != "" {
 		b = AppendJSONString(append(b, `,"owner":`...), e.Owner)
 	}
@@ -218,13 +235,28 @@ func (v *OpView) appendJSON(b []byte) []byte {
 	}
 	b = strconv.AppendInt(append(b, `"v":`...), v.V, 10)
 	b = AppendJSONString(append(b, `,"id":`...), v.ID)
-	b = AppendJSONString(append(b, `,"by":`...), v.By)
+	if v.By != "" {
+		b = AppendJSONString(append(b, `,"by":`...), v.By)
+	}
 	b = AppendJSONString(append(b, `,"byRole":`...), string(v.ByRole))
 	b = appendJSONTime(append(b, `,"at":`...), v.At)
 	b = v.Op.appendJSON(append(b, `,"op":`...))
+	// What a reveal or a consent answer brings comes rarely, or is small:
+	// encoding/json writes it.
 	if len(v.Revealed) > 0 {
-		b = append(b, `,"revealed":`...)
-		b = append(b, mustMarshal(v.Revealed)...)
+		b = append(append(b, `,"revealed":`...), mustMarshal(v.Revealed)...)
+	}
+	if len(v.Votes) > 0 {
+		b = append(append(b, `,"votes":`...), mustMarshal(v.Votes)...)
+	}
+	if len(v.VotesByRole) > 0 {
+		b = append(append(b, `,"votesByRole":`...), mustMarshal(v.VotesByRole)...)
+	}
+	if len(v.Consent) > 0 {
+		b = append(append(b, `,"consent":`...), mustMarshal(v.Consent)...)
+	}
+	if len(v.Counts) > 0 {
+		b = append(append(b, `,"counts":`...), mustMarshal(v.Counts)...)
 	}
 	return append(b, '}')
 }

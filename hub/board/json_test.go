@@ -16,6 +16,14 @@ import (
 // opFields is the reference encoding of an op: its kind's fields, as a map.
 func opFields(o Op) map[string]any {
 	m := map[string]any{"kind": o.Kind}
+	secret := o.ballot && (o.Kind == KindCardVote || o.Kind == KindConsentSet)
+	switch {
+	case secret && o.hushed:
+		return m
+	case secret && o.Kind == KindConsentSet:
+		m["stage"] = o.Stage
+		return m
+	}
 	switch o.Kind {
 	case KindCardAdd:
 		m["card"] = o.Card
@@ -50,6 +58,18 @@ func opFields(o Op) map[string]any {
 		m["budget"] = o.Budget
 	case KindParticipantRemove:
 		m["participantId"], m["removeCards"] = o.ParticipantID, o.RemoveCards
+	case KindResultsSet:
+		m["shown"] = o.Shown
+	case KindJoinsSet:
+		m["open"] = o.Open
+	case KindApprovalSet:
+		m["required"] = o.Required
+	case KindCardApprove:
+		m["cardId"] = o.CardID
+	case KindConsentRound:
+		m["stage"] = o.Stage
+	case KindCellSort:
+		m["stage"], m["level"] = o.Stage, o.Level
 	}
 	return m
 }
@@ -61,7 +81,8 @@ type (
 
 var allKinds = []string{
 	KindCardAdd, KindCardEdit, KindCardMove, KindCardDelete, KindCardVote, KindCardAgree, KindStageAgree,
-	KindConsentSet, KindPhaseSet, KindFocusSet, KindTimerSet, KindVotesSet, KindParticipantRemove, "", "card.fly",
+	KindConsentSet, KindPhaseSet, KindFocusSet, KindTimerSet, KindVotesSet, KindParticipantRemove,
+	KindResultsSet, KindJoinsSet, KindApprovalSet, KindCardApprove, KindConsentRound, KindCellSort, "", "card.fly",
 }
 
 // sameJSON checks that the hand-written encodings of an op, an entry
@@ -84,12 +105,20 @@ func sameJSON(t *testing.T, o Op, e Entry) {
 	check("op", o.appendJSON(nil), opFields(o))
 	e.Op = o
 	check("entry", e.AppendJSON(nil), plainEntry(e))
-	for _, hidden := range []bool{false, true} {
+	for mode := range 8 {
 		for _, typ := range []string{"", "op"} {
 			v := OpView{T: typ, V: e.V, ID: e.ID, By: e.By, ByRole: e.ByRole, At: e.At, Op: o}
-			v.Op.hidden = hidden
-			want := plainOpView(v)
-			check("view", v.appendJSON(nil), want)
+			v.Op.hidden, v.Op.ballot, v.Op.hushed = mode&1 != 0, mode&2 != 0, mode&4 != 0
+			if mode&2 != 0 {
+				v.By = "" // a secret ballot
+				v.Counts = map[string]int{"agree": 2, "unsure": 0, "disagree": 1}
+			}
+			if mode == 7 {
+				v.Votes = map[string]int{"c1": 3, "<c2>": 0}
+				v.VotesByRole = map[string]map[Role]int{"c1": {RoleStaff: 3}}
+				v.Consent = map[string]map[string]int{"plan": {"agree": 1}}
+			}
+			check("view", v.appendJSON(nil), plainOpView(v))
 		}
 	}
 	// Through encoding/json, the methods give the same bytes.
@@ -108,6 +137,7 @@ func TestJSONEncodersMatchEncodingJSON(t *testing.T) {
 	entries := []Entry{
 		{V: 7, ID: "op-1", By: "person-1", ByRole: RoleServiceUser, At: at},
 		{V: 1 << 40, ID: bad, By: "<script>", ByRole: RoleFacilitator, At: at.Add(time.Nanosecond), Private: true, Owner: "owner-1", Epoch: "epoch-1"},
+		{V: 3, ID: "op-3", By: "person-3", ByRole: RoleStaff, At: at, Hushed: true, Counts: map[string]int{"agree": 1, "unsure": 0, "disagree": 0}},
 		{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))},
 	}
 	ops := []Op{{}}
@@ -116,15 +146,15 @@ func TestJSONEncodersMatchEncodingJSON(t *testing.T) {
 			Op{Kind: k},
 			Op{Kind: k, Card: &CardInput{ID: "c1", Text: text}, CardID: "c2", Text: &text, Stage: &s, Level: &l, Index: &zero,
 				Delta: &neg, Agreed: &yes, Note: &note, Answer: "yes", Phase: "private", Seconds: &two, Budget: &two,
-				ParticipantID: "p1", RemoveCards: &no, TimerEndsAt: &ends, Previous: "no"},
+				ParticipantID: "p1", RemoveCards: &no, TimerEndsAt: &ends, Previous: "no", Shown: &yes, Open: &no, Required: &yes},
 			Op{Kind: k, Card: &CardInput{ID: bad, Text: bad, Stage: &s}, CardID: bad, Text: &bad, Note: &bad, Answer: bad, Previous: bad},
 			// Each character escaped, alone in plain ASCII.
 			Op{Kind: k, Card: &CardInput{ID: "a&b", Text: "a<b"}, CardID: "a>b", Answer: "a\\b", Phase: "a\"b", Previous: "a\tb", ParticipantID: "a\x7fb"},
 		)
 	}
 	for _, o := range ops {
-		for _, hidden := range []bool{false, true} {
-			o.hidden = hidden
+		for mode := range 8 {
+			o.hidden, o.ballot, o.hushed = mode&1 != 0, mode&2 != 0, mode&4 != 0
 			for _, e := range entries {
 				sameJSON(t, o, e)
 			}
@@ -151,7 +181,8 @@ func FuzzJSONEncoders(f *testing.F) {
 		o := Op{Kind: k, Card: &CardInput{ID: id, Text: text, Stage: opt(1, &stage), Level: opt(2, &other)}, CardID: id,
 			Text: opt(4, &text), Stage: opt(8, &stage), Level: opt(16, &other), Index: &num, Delta: &num, Agreed: &flag,
 			Note: opt(32, &other), Answer: other, Phase: other, Seconds: &num, Budget: &num, ParticipantID: id,
-			RemoveCards: &flag, TimerEndsAt: &ends, Previous: text, hidden: nils&64 != 0}
+			RemoveCards: &flag, TimerEndsAt: &ends, Previous: text, Shown: &flag, Open: &flag, Required: &flag,
+			hidden: nils&64 != 0, ballot: n%3 == 0, hushed: n%5 == 0}
 		if nils&128 != 0 {
 			o.Card, o.Index, o.Delta, o.Agreed, o.Seconds, o.Budget, o.RemoveCards, o.TimerEndsAt = nil, nil, nil, nil, nil, nil, nil, nil
 		}

@@ -19,18 +19,30 @@ type kind struct {
 	// who may not read the op's text (another's card in private). A kind
 	// without them carries no card text.
 	hidden []field
+	// ballot, when set, makes the op a secret ballot: the fields written
+	// to everyone but its sender, who also do not learn who sent it; while
+	// results are hidden they get the kind alone.
+	ballot []field
 	// prepare checks the op's own fields against the board and normalises
 	// them, after the checks every kind shares (kind, phase, role).
 	prepare func(b *Board, e *Entry) *Error
 	// apply makes the change of an op that prepare accepted.
-	apply func(b *Board, e *Entry)
-	// barrier: the op acts beyond the board (it reveals hidden text, or
-	// closes connections), so a room sends it out before it takes
-	// another.
+	apply func(b *Board, e Entry)
+	// whileLocked, when set, says whether a participant may send the op
+	// while the board is locked (an answer in a consent round).
+	whileLocked func(b *Board, e *Entry) bool
+	// revealsTo and reveal: the op shows a recipient what it could not
+	// see before (cards, results). revealsTo says whether it does, from
+	// the entry alone; reveal adds it to the recipient's view, from the
+	// board just after the op. Such a kind is a barrier.
+	revealsTo func(e *Entry, viewer Viewer) bool
+	reveal    func(b *Board, e *Entry, viewer Viewer, v *OpView)
+	// barrier: the op acts beyond the board (it reveals, or closes
+	// connections), so a room sends it out before it takes another.
 	barrier bool
 
-	// derived at registration: fields and hidden with kind in its place
-	json, hiddenJSON []field
+	// derived at registration: the field lists with kind in its place
+	json, hiddenJSON, ballotJSON []field
 }
 
 // sender is who may send a kind of op.
@@ -46,7 +58,7 @@ const (
 // written.
 type field struct {
 	name  string
-	value func(b []byte, o *Op) []byte
+	value func(b []byte, o Op) []byte
 }
 
 // kinds is every op kind, by name.
@@ -63,6 +75,12 @@ func register(groups ...[]*kind) map[string]*kind {
 			if k.hidden != nil {
 				k.hiddenJSON = withKind(k.hidden)
 			}
+			if k.ballot != nil {
+				k.ballotJSON = withKind(k.ballot)
+			}
+			if (k.reveal != nil) != (k.revealsTo != nil) || (k.reveal != nil && !k.barrier) {
+				panic("board: op kind " + k.name + " reveals without being a barrier")
+			}
 			m[k.name] = k
 		}
 	}
@@ -70,7 +88,7 @@ func register(groups ...[]*kind) map[string]*kind {
 }
 
 // kindField writes the op's kind.
-var kindField = field{"kind", func(b []byte, o *Op) []byte { return AppendJSONString(b, o.Kind) }}
+var kindField = field{"kind", func(b []byte, o Op) []byte { return AppendJSONString(b, o.Kind) }}
 
 // withKind returns fields and the kind field sorted by name, the order in
 // which encoding/json writes a map's keys, as the op's JSON always was.
@@ -95,6 +113,12 @@ func Kinds() []string {
 func IsBarrier(kindName string) bool {
 	k := kinds[kindName]
 	return k != nil && k.barrier
+}
+
+// isBallot says whether ops of this kind are secret ballots.
+func isBallot(kindName string) bool {
+	k := kinds[kindName]
+	return k != nil && k.ballot != nil
 }
 
 // carriesText says whether ops of this kind carry card text.

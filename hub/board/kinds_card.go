@@ -1,5 +1,7 @@
 package board
 
+import "slices"
+
 // Op kinds about cards.
 const (
 	KindCardAdd    = "card.add"
@@ -8,6 +10,10 @@ const (
 	KindCardDelete = "card.delete"
 	KindCardVote   = "card.vote"
 	KindCardAgree  = "card.agree"
+	// KindCardApprove lets everyone see a card that waited for approval.
+	KindCardApprove = "card.approve"
+	// KindCellSort orders a cell's cards by votes, most first.
+	KindCellSort = "cell.sort"
 )
 
 var cardKinds = []*kind{
@@ -16,9 +22,9 @@ var cardKinds = []*kind{
 		fields:  []field{fCard},
 		hidden:  []field{fHiddenCard},
 		prepare: (*Board).prepareAdd,
-		apply: func(b *Board, e *Entry) {
+		apply: func(b *Board, e Entry) {
 			in := e.Op.Card
-			c := &Card{ID: in.ID, Text: in.Text, By: e.By, ByRole: e.ByRole}
+			c := &Card{ID: in.ID, Text: in.Text, By: e.By, ByRole: e.ByRole, Pending: b.needsApproval(&e)}
 			stage, level, _ := place(in.Stage, in.Level)
 			b.Cards[c.ID] = c
 			b.putIn(c, stage, level, -1)
@@ -42,15 +48,16 @@ var cardKinds = []*kind{
 				return err
 			}
 			op.Text, e.Owner = &text, c.By
+			e.Private = e.Private || c.Pending
 			return nil
 		},
-		apply: func(b *Board, e *Entry) { b.Cards[e.Op.CardID].Text = *e.Op.Text },
+		apply: func(b *Board, e Entry) { b.Cards[e.Op.CardID].Text = *e.Op.Text },
 	},
 	{
 		name:    KindCardMove,
 		fields:  []field{fCardID, fIndex, fLevel, fStage},
 		prepare: (*Board).prepareMove,
-		apply: func(b *Board, e *Entry) {
+		apply: func(b *Board, e Entry) {
 			op := &e.Op
 			c := b.Cards[op.CardID]
 			stage, level, _ := place(op.Stage, op.Level)
@@ -65,14 +72,15 @@ var cardKinds = []*kind{
 			_, err := b.ownCard(e, e.Op.CardID)
 			return err
 		},
-		apply: func(b *Board, e *Entry) { b.deleteCard(b.Cards[e.Op.CardID]) },
+		apply: func(b *Board, e Entry) { b.deleteCard(b.Cards[e.Op.CardID]) },
 	},
 	{
 		name:    KindCardVote,
 		who:     participantOnly,
 		fields:  []field{fCardID, fDelta},
+		ballot:  []field{fCardID, fDelta},
 		prepare: (*Board).prepareVote,
-		apply: func(b *Board, e *Entry) {
+		apply: func(b *Board, e Entry) {
 			c, delta := b.Cards[e.Op.CardID], *e.Op.Delta
 			if c.Votes == nil {
 				c.Votes = map[string]int{}
@@ -96,8 +104,58 @@ var cardKinds = []*kind{
 			_, err := b.card(e.Op.CardID)
 			return err
 		},
-		apply: func(b *Board, e *Entry) { b.Cards[e.Op.CardID].Agreed = *e.Op.Agreed },
+		apply: func(b *Board, e Entry) { b.Cards[e.Op.CardID].Agreed = *e.Op.Agreed },
 	},
+	{
+		name:   KindCardApprove,
+		who:    facilitatorOnly,
+		fields: []field{fCardID},
+		prepare: func(b *Board, e *Entry) *Error {
+			c, err := b.card(e.Op.CardID)
+			if err != nil {
+				return err
+			}
+			if !c.Pending {
+				return Refuse(CodeInvalid, "Everyone can already see this card.")
+			}
+			e.Owner = c.By
+			return nil
+		},
+		apply:   func(b *Board, e Entry) { b.Cards[e.Op.CardID].Pending = false },
+		barrier: true,
+		// Out of the private phase, everyone but its author and the
+		// facilitators sees the card for the first time.
+		revealsTo: func(e *Entry, viewer Viewer) bool { return !e.Private && viewer.ID != e.Owner },
+		reveal: func(b *Board, e *Entry, viewer Viewer, v *OpView) {
+			if c := b.Cards[e.Op.CardID]; c != nil && b.CanSee(viewer, c) {
+				v.Revealed = []CardView{b.CardView(viewer, c)}
+			}
+		},
+	},
+	{
+		name:   KindCellSort,
+		who:    facilitatorOnly,
+		fields: []field{fLevel, fStage},
+		prepare: func(b *Board, e *Entry) *Error {
+			if _, _, err := place(e.Op.Stage, e.Op.Level); err != nil {
+				return err
+			}
+			if b.ResultsHidden {
+				return Refuse(CodeInvalid, "Show the results before sorting by votes: the order would give them away.")
+			}
+			return nil
+		},
+		apply: func(b *Board, e Entry) {
+			stage, level, _ := place(e.Op.Stage, e.Op.Level)
+			ids := b.Cells[cellKey(stage, level)]
+			slices.SortStableFunc(ids, func(x, y string) int { return b.Cards[y].voteCount() - b.Cards[x].voteCount() })
+		},
+	},
+}
+
+// needsApproval says whether the card e adds waits for the facilitator.
+func (b *Board) needsApproval(e *Entry) bool {
+	return b.Approval && e.ByRole != RoleFacilitator
 }
 
 func (b *Board) prepareAdd(e *Entry) *Error {
@@ -122,6 +180,7 @@ func (b *Board) prepareAdd(e *Entry) *Error {
 		return Refuse(CodeTooLarge, "This board is full: it holds at most %d cards.", MaxCards)
 	}
 	in.Text, e.Owner = text, e.By
+	e.Private = e.Private || b.needsApproval(e)
 	return nil
 }
 
@@ -134,6 +193,9 @@ func (b *Board) prepareMove(e *Entry) *Error {
 	}
 	if b.Phase == PhasePrivate && e.ByRole != RoleFacilitator && c.By != e.By {
 		return Refuse(CodeLocked, "While ideas are private you can move only your own cards.")
+	}
+	if c.Pending && e.ByRole != RoleFacilitator && c.By != e.By {
+		return Refuse(CodeForbidden, "This card waits for the facilitator's approval.")
 	}
 	stage, level, err := place(op.Stage, op.Level)
 	if err != nil {
@@ -166,11 +228,15 @@ func (b *Board) prepareVote(e *Entry) *Error {
 	if err != nil {
 		return err
 	}
+	if c.Pending {
+		return Refuse(CodeInvalid, "This card waits for the facilitator's approval.")
+	}
 	if *op.Delta > 0 && b.spent[e.By] >= b.VoteBudget {
 		return Refuse(CodeInvalid, "You have used all %d of your votes. Take one back to vote again.", b.VoteBudget)
 	}
 	if *op.Delta < 0 && c.Votes[e.By] == 0 {
 		return Refuse(CodeInvalid, "You have no vote on this card to take back.")
 	}
+	e.Hushed = b.ResultsHidden
 	return nil
 }

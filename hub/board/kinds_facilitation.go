@@ -12,6 +12,12 @@ const (
 	KindTimerSet          = "timer.set"
 	KindVotesSet          = "votes.set"
 	KindParticipantRemove = "participant.remove"
+	KindResultsSet        = "results.set"
+	KindJoinsSet          = "joins.set"
+	// KindApprovalSet turns on or off approval of participants' new cards.
+	KindApprovalSet = "approval.set"
+	// KindConsentRound asks everyone for consent on one stage, or ends it.
+	KindConsentRound = "consent.round"
 )
 
 var facilitationKinds = []*kind{
@@ -20,7 +26,7 @@ var facilitationKinds = []*kind{
 		who:     facilitatorOnly,
 		fields:  []field{fLevel, fNote, fStage},
 		prepare: (*Board).prepareStageAgree,
-		apply: func(b *Board, e *Entry) {
+		apply: func(b *Board, e Entry) {
 			op := &e.Op
 			st := b.Stages[*op.Stage]
 			level := ""
@@ -29,6 +35,9 @@ var facilitationKinds = []*kind{
 			}
 			if level != st.AgreedLevel {
 				delete(b.Consent, *op.Stage)
+			}
+			if level == "" && b.ConsentRound == *op.Stage {
+				b.ConsentRound = ""
 			}
 			st.AgreedLevel = level
 			if op.Note != nil {
@@ -40,6 +49,10 @@ var facilitationKinds = []*kind{
 		name:   KindConsentSet,
 		who:    participantOnly,
 		fields: []field{fAnswer, fPrevious, fStage},
+		ballot: []field{fStage},
+		whileLocked: func(b *Board, e *Entry) bool {
+			return e.Op.Stage != nil && b.ConsentRound != "" && *e.Op.Stage == b.ConsentRound
+		},
 		prepare: func(b *Board, e *Entry) *Error {
 			op := &e.Op
 			if op.Stage == nil || !knownStage(*op.Stage) {
@@ -52,9 +65,15 @@ var facilitationKinds = []*kind{
 				return Refuse(CodeInvalid, "Nothing has been agreed for this stage yet.")
 			}
 			op.Previous = b.Consent[*op.Stage][e.By]
+			e.Hushed = b.ResultsHidden
+			e.Counts = b.ConsentCounts()[*op.Stage]
+			e.Counts[op.Answer]++
+			if op.Previous != "" {
+				e.Counts[op.Previous]--
+			}
 			return nil
 		},
-		apply: func(b *Board, e *Entry) {
+		apply: func(b *Board, e Entry) {
 			stage := *e.Op.Stage
 			if b.Consent[stage] == nil {
 				b.Consent[stage] = map[string]string{}
@@ -66,7 +85,12 @@ var facilitationKinds = []*kind{
 		name:    KindPhaseSet,
 		who:     facilitatorOnly,
 		fields:  []field{fPhase},
-		barrier: true, // ending private reveals text, per recipient
+		barrier: true,
+		// Ending private shows everyone the others' cards.
+		revealsTo: func(e *Entry, _ Viewer) bool { return e.Private && e.Op.Phase != string(PhasePrivate) },
+		reveal: func(b *Board, _ *Entry, viewer Viewer, v *OpView) {
+			v.Revealed = b.Revealed(viewer)
+		},
 		prepare: func(_ *Board, e *Entry) *Error {
 			switch Phase(e.Op.Phase) {
 			case PhaseOpen, PhasePrivate, PhaseLocked, PhaseClosed:
@@ -74,7 +98,7 @@ var facilitationKinds = []*kind{
 			}
 			return Refuse(CodeInvalid, "Unknown phase %q.", e.Op.Phase)
 		},
-		apply: func(b *Board, e *Entry) { b.Phase = Phase(e.Op.Phase) },
+		apply: func(b *Board, e Entry) { b.Phase = Phase(e.Op.Phase) },
 	},
 	{
 		name:   KindFocusSet,
@@ -86,7 +110,7 @@ var facilitationKinds = []*kind{
 			}
 			return nil
 		},
-		apply: func(b *Board, e *Entry) {
+		apply: func(b *Board, e Entry) {
 			b.Focus = ""
 			if e.Op.Stage != nil {
 				b.Focus = *e.Op.Stage
@@ -110,7 +134,7 @@ var facilitationKinds = []*kind{
 			op.TimerEndsAt = &end
 			return nil
 		},
-		apply: func(b *Board, e *Entry) { b.TimerEndsAt = e.Op.TimerEndsAt },
+		apply: func(b *Board, e Entry) { b.TimerEndsAt = e.Op.TimerEndsAt },
 	},
 	{
 		name:   KindVotesSet,
@@ -122,7 +146,7 @@ var facilitationKinds = []*kind{
 			}
 			return nil
 		},
-		apply: func(b *Board, e *Entry) { b.VoteBudget = *e.Op.Budget },
+		apply: func(b *Board, e Entry) { b.VoteBudget = *e.Op.Budget },
 	},
 	{
 		name:    KindParticipantRemove,
@@ -139,8 +163,75 @@ var facilitationKinds = []*kind{
 			}
 			return nil
 		},
-		apply: func(b *Board, e *Entry) {
+		apply: func(b *Board, e Entry) {
 			b.removeParticipant(e.Op.ParticipantID, e.Op.RemoveCards != nil && *e.Op.RemoveCards)
+		},
+	},
+	{
+		name:   KindResultsSet,
+		who:    facilitatorOnly,
+		fields: []field{fShown},
+		prepare: func(b *Board, e *Entry) *Error {
+			if e.Op.Shown == nil {
+				return Refuse(CodeInvalid, "Say whether to show the results.")
+			}
+			e.Hushed = b.ResultsHidden // until now
+			return nil
+		},
+		apply:   func(b *Board, e Entry) { b.ResultsHidden = !*e.Op.Shown },
+		barrier: true,
+		// Showing hidden results gives everyone the counts.
+		revealsTo: func(e *Entry, _ Viewer) bool { return e.Hushed && *e.Op.Shown },
+		reveal: func(b *Board, _ *Entry, _ Viewer, v *OpView) {
+			v.Votes, v.VotesByRole, v.Consent = b.VoteCounts(), b.VotesByRole(), b.ConsentCounts()
+		},
+	},
+	{
+		name:   KindJoinsSet,
+		who:    facilitatorOnly,
+		fields: []field{fOpen},
+		prepare: func(_ *Board, e *Entry) *Error {
+			if e.Op.Open == nil {
+				return Refuse(CodeInvalid, "Say whether new people may join.")
+			}
+			return nil
+		},
+		apply: func(b *Board, e Entry) { b.JoinsClosed = !*e.Op.Open },
+	},
+	{
+		name:   KindApprovalSet,
+		who:    facilitatorOnly,
+		fields: []field{fRequired},
+		prepare: func(_ *Board, e *Entry) *Error {
+			if e.Op.Required == nil {
+				return Refuse(CodeInvalid, "Say whether new cards need your approval.")
+			}
+			return nil
+		},
+		apply: func(b *Board, e Entry) { b.Approval = *e.Op.Required },
+	},
+	{
+		name:   KindConsentRound,
+		who:    facilitatorOnly,
+		fields: []field{fStage},
+		prepare: func(b *Board, e *Entry) *Error {
+			s := e.Op.Stage
+			if s == nil {
+				return nil // the round ends
+			}
+			if !knownStage(*s) {
+				return Refuse(CodeInvalid, "Unknown stage.")
+			}
+			if b.Stages[*s].AgreedLevel == "" {
+				return Refuse(CodeInvalid, "Agree a level for this stage before you ask for consent.")
+			}
+			return nil
+		},
+		apply: func(b *Board, e Entry) {
+			b.ConsentRound = ""
+			if s := e.Op.Stage; s != nil {
+				b.ConsentRound, b.Focus = *s, *s
+			}
 		},
 	},
 }

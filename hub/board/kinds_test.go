@@ -12,6 +12,8 @@ func TestKindsAreTheContracts(t *testing.T) {
 	want := []string{
 		KindCardAdd, KindCardAgree, KindCardDelete, KindCardEdit, KindCardMove, KindCardVote,
 		KindConsentSet, KindFocusSet, KindParticipantRemove, KindPhaseSet, KindStageAgree, KindTimerSet, KindVotesSet,
+		// v1.1, and this server's own
+		KindResultsSet, KindJoinsSet, KindApprovalSet, KindCardApprove, KindConsentRound, KindCellSort,
 	}
 	slices.Sort(want)
 	if got := Kinds(); !slices.Equal(got, want) {
@@ -22,11 +24,15 @@ func TestKindsAreTheContracts(t *testing.T) {
 		if k.prepare == nil || k.apply == nil {
 			t.Errorf("%s: prepare or apply missing", name)
 		}
-		if got, want := IsBarrier(name), name == KindPhaseSet || name == KindParticipantRemove; got != want {
+		barrier := name == KindPhaseSet || name == KindParticipantRemove || name == KindCardApprove || name == KindResultsSet
+		if got, want := IsBarrier(name), barrier; got != want {
 			t.Errorf("IsBarrier(%s) = %v, want %v", name, got, want)
 		}
 		if got, want := carriesText(name), name == KindCardAdd || name == KindCardEdit; got != want {
 			t.Errorf("carriesText(%s) = %v, want %v", name, got, want)
+		}
+		if got, want := isBallot(name), name == KindCardVote || name == KindConsentSet; got != want {
+			t.Errorf("isBallot(%s) = %v, want %v", name, got, want)
 		}
 	}
 	if IsBarrier("card.fly") || carriesText("card.fly") {

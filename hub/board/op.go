@@ -35,18 +35,25 @@ type Op struct {
 	Budget        *int       `json:"budget,omitempty"`
 	ParticipantID string     `json:"participantId,omitempty"`
 	RemoveCards   *bool      `json:"removeCards,omitempty"`
+	Shown         *bool      `json:"shown,omitempty"`    // results.set
+	Open          *bool      `json:"open,omitempty"`     // joins.set
+	Required      *bool      `json:"required,omitempty"` // approval.set
 	// TimerEndsAt is set by the server on timer.set.
 	TimerEndsAt *time.Time `json:"timerEndsAt,omitempty"`
 	// Previous is set by the server on consent.set: the sender's answer it
 	// replaces, "" for none, so clients can keep exact counts.
 	Previous string `json:"previous,omitempty"`
 
-	hidden bool // encode without card text: the recipient may not read it
+	// What the recipient may not know of the op, set by Entry.View.
+	hidden bool // the card text: it may not read it
+	ballot bool // a vote or an answer of someone else's: only what counts
+	hushed bool // someone else's vote or answer while results are hidden: the kind alone
 }
 
 // Entry is an accepted op as it is kept in a room's log and broadcast.
-// Private and Owner are stamped when the op is accepted, so that a replay
-// can hide card text exactly as the live broadcast did.
+// Private, Owner, Hushed and Counts are stamped when the op is accepted,
+// so that a replay shows each recipient exactly what the live broadcast
+// did.
 type Entry struct {
 	V      int64     `json:"v"`
 	ID     string    `json:"id"`
@@ -54,8 +61,15 @@ type Entry struct {
 	ByRole Role      `json:"byRole"`
 	At     time.Time `json:"at"`
 	Op     Op        `json:"op"`
-	// Private is true when the op was accepted during the private phase.
+	// Private is true when the op was accepted during the private phase,
+	// or adds or edits a card that waits for the facilitator's approval:
+	// its text is for its owner and facilitators only.
 	Private bool `json:"private,omitempty"`
+	// Hushed is true for a vote or consent answer made while results were
+	// hidden: others learn only that something was cast.
+	Hushed bool `json:"hushed,omitempty"`
+	// Counts is a consent.set's stage's tally after it.
+	Counts map[string]int `json:"counts,omitempty"`
 	// Owner is the author of the card a card.add or card.edit concerns.
 	Owner string `json:"owner,omitempty"`
 	// Epoch is the history the entry was appended to; a store refuses an
@@ -72,6 +86,9 @@ const (
 	RoleFacilitator Role = "facilitator"
 	RoleStaff       Role = "staff"
 	RoleServiceUser Role = "serviceUser"
+	// RoleWall is a shared screen's: it sees what any participant with no
+	// cards, votes or answers sees, and sends nothing.
+	RoleWall Role = "wall"
 )
 
 // Phase is the stage a workshop's facilitation is in.
@@ -103,6 +120,7 @@ const (
 	CodeBadJoin     = "badJoin"
 	CodeRemoved     = "removed"
 	CodeDeleted     = "deleted"
+	CodeFull        = "full"
 )
 
 // Error is a refusal a person can read: a contract code and a plain message.

@@ -3,19 +3,27 @@ package board
 import "time"
 
 // OpView is an accepted op as one recipient receives it, in an op frame or
-// in welcome.ops.
+// in welcome.ops. By is empty, and left out, where the op is someone
+// else's vote or answer (a secret ballot). Revealed, Votes and Consent
+// come with an op that shows the recipient what it could not see before;
+// Counts with a consent answer, where results are shown.
 type OpView struct {
-	T        string     `json:"t,omitempty"`
-	V        int64      `json:"v"`
-	ID       string     `json:"id"`
-	By       string     `json:"by"`
-	ByRole   Role       `json:"byRole"`
-	At       time.Time  `json:"at"`
-	Op       Op         `json:"op"`
-	Revealed []CardView `json:"revealed,omitempty"`
+	T        string         `json:"t,omitempty"`
+	V        int64          `json:"v"`
+	ID       string         `json:"id"`
+	By       string         `json:"by,omitempty"`
+	ByRole   Role           `json:"byRole"`
+	At       time.Time      `json:"at"`
+	Op       Op             `json:"op"`
+	Revealed []CardView     `json:"revealed,omitempty"`
+	Votes    map[string]int `json:"votes,omitempty"`
+	// VotesByRole comes with Votes: each card's votes by the voters' roles.
+	VotesByRole map[string]map[Role]int   `json:"votesByRole,omitempty"`
+	Consent     map[string]map[string]int `json:"consent,omitempty"`
+	Counts      map[string]int            `json:"counts,omitempty"`
 }
 
-// opFrame encodes an op frame, by hand (see json.go).
+// OpFrame encodes an op frame, by hand (see json.go).
 func OpFrame(v OpView) []byte {
 	v.T = "op"
 	return v.appendJSON(make([]byte, 0, JSONSizeHint(v.ID, v.By, &v.Op)))
@@ -23,18 +31,93 @@ func OpFrame(v OpView) []byte {
 
 // VisibleTo says whether viewer may read the text an entry carries.
 func (e *Entry) VisibleTo(viewer Viewer) bool {
-	if !e.Private || viewer.Role == RoleFacilitator || viewer.ID == e.Owner {
+	if !e.Private || viewer.Role == RoleFacilitator || (viewer.ID != "" && viewer.ID == e.Owner) {
 		return true
 	}
 	return !carriesText(e.Op.Kind)
 }
 
-// View returns the entry as viewer receives it, text hidden where the
-// phase hid it when the op was accepted.
-func (e *Entry) View(viewer Viewer) OpView {
-	op := e.Op
-	if !e.VisibleTo(viewer) {
-		op.hidden = true
+// Audience sorts an entry's recipients by what they may know of it, so
+// that a room encodes the entry once per kind of recipient, not once per
+// recipient.
+type Audience struct {
+	e *Entry
+	k *kind // nil for an unknown kind
+}
+
+// Audience returns the entry's audience.
+func (e *Entry) Audience() Audience { return Audience{e, kinds[e.Op.Kind]} }
+
+// Revealing is the key of a recipient the entry shows something it could
+// not see before: its frame is made for it alone, with Board.Reveal.
+const Revealing = NumViewKeys
+
+// NumViewKeys bounds the keys of recipients who share a frame.
+const NumViewKeys = 8
+
+// Key returns viewer's key: recipients with the same key below
+// NumViewKeys receive the same View.
+func (a Audience) Key(viewer Viewer) int {
+	e, k := a.e, a.k
+	if k == nil {
+		return 0
 	}
-	return OpView{V: e.V, ID: e.ID, By: e.By, ByRole: e.ByRole, At: e.At, Op: op}
+	if k.revealsTo != nil && viewer.Role != RoleFacilitator && k.revealsTo(e, viewer) {
+		return Revealing
+	}
+	return a.redactions(viewer)
+}
+
+// redactions is what viewer may not know of the entry, as bits of a key.
+func (a Audience) redactions(viewer Viewer) int {
+	e, k := a.e, a.k
+	if k == nil {
+		return 0
+	}
+	key := 0
+	if !e.VisibleTo(viewer) {
+		key |= 1 // the text hidden
+	}
+	if k.ballot != nil && viewer.ID != e.By {
+		key |= 2 // someone else's ballot
+	}
+	if e.Hushed && viewer.Role != RoleFacilitator {
+		key |= 4 // results hidden from viewer
+	}
+	return key
+}
+
+// View returns the entry as viewer receives it: text hidden where the
+// phase or an approval hid it when the op was accepted, someone else's
+// vote or answer as a secret ballot, and no counts while results were
+// hidden from viewer. It leaves out what a reveal adds (Board.Reveal).
+func (e *Entry) View(viewer Viewer) OpView {
+	key := e.Audience().redactions(viewer)
+	op := e.Op
+	op.hidden = key&1 != 0
+	v := OpView{V: e.V, ID: e.ID, By: e.By, ByRole: e.ByRole, At: e.At}
+	if key&2 != 0 {
+		v.By, op.ballot, op.hushed = "", true, key&4 != 0
+	}
+	if key&4 == 0 {
+		v.Counts = e.Counts
+	}
+	v.Op = op
+	return v
+}
+
+// RevealsTo says whether the entry shows viewer something it could not
+// see before (cards, or results), which a room then sends with the op
+// from its board just after it (Board.Reveal) and never replays from the
+// log.
+func (e *Entry) RevealsTo(viewer Viewer) bool { return e.Audience().Key(viewer) == Revealing }
+
+// Reveal returns the entry as viewer receives it, with what it reveals to
+// viewer, from the board just after the entry was applied.
+func (b *Board) Reveal(e *Entry, viewer Viewer) OpView {
+	v := e.View(viewer)
+	if e.RevealsTo(viewer) {
+		kinds[e.Op.Kind].reveal(b, e, viewer, &v)
+	}
+	return v
 }

@@ -24,7 +24,7 @@ func (b *Board) Prepare(e *Entry) *Error {
 	switch {
 	case b.Phase == PhaseClosed && !(isFac && op.Kind == KindPhaseSet):
 		return Refuse(CodeLocked, "The workshop is closed. The board can no longer change.")
-	case b.Phase == PhaseLocked && !isFac:
+	case b.Phase == PhaseLocked && !isFac && (k.whileLocked == nil || !k.whileLocked(b, e)):
 		return Refuse(CodeLocked, "The board is locked for now. Wait for the facilitator to open it.")
 	case k.who == facilitatorOnly && !isFac:
 		return Refuse(CodeForbidden, "Only the facilitator can do that.")

@@ -10,19 +10,30 @@ type Viewer struct {
 
 // CardView is a card as one recipient may see it. Text is nil when hidden.
 type CardView struct {
-	ID      string  `json:"id"`
-	Text    *string `json:"text,omitempty"`
-	Stage   *string `json:"stage"`
-	Level   *string `json:"level"`
-	Index   int     `json:"index"`
-	By      string  `json:"by"`
-	ByRole  Role    `json:"byRole"`
-	Votes   int     `json:"votes"`
-	MyVotes int     `json:"myVotes"`
-	// VotesByRole is whose votes the card has, by the voters' roles.
-	VotesByRole map[Role]int `json:"votesByRole"`
+	ID     string  `json:"id"`
+	Text   *string `json:"text,omitempty"`
+	Stage  *string `json:"stage"`
+	Level  *string `json:"level"`
+	Index  int     `json:"index"`
+	By     string  `json:"by"`
+	ByRole Role    `json:"byRole"`
+	// Votes and VotesByRole (whose votes the card has, by the voters'
+	// roles) are nil while results are hidden from the recipient.
+	Votes       *int         `json:"votes,omitzero"`
+	MyVotes     int          `json:"myVotes"`
+	VotesByRole map[Role]int `json:"votesByRole,omitzero"`
 	Agreed      bool         `json:"agreed"`
 	Hidden      bool         `json:"hidden"`
+	// AwaitingApproval: the card waits for the facilitator's approval.
+	AwaitingApproval bool `json:"awaitingApproval,omitempty"`
+}
+
+// VoteCount is the card's votes, 0 where they are hidden.
+func (v CardView) VoteCount() int {
+	if v.Votes == nil {
+		return 0
+	}
+	return *v.Votes
 }
 
 // StageView is one stage's agreement.
@@ -42,19 +53,26 @@ type Person struct {
 
 // BoardView is the board of the contract, as one recipient sees it.
 type BoardView struct {
-	ID           string                    `json:"id"`
-	Code         string                    `json:"code"`
-	Title        string                    `json:"title"`
-	Phase        Phase                     `json:"phase"`
-	Focus        *string                   `json:"focus"`
-	TimerEndsAt  *time.Time                `json:"timerEndsAt"`
-	VoteBudget   int                       `json:"voteBudget"`
-	Stages       []StageView               `json:"stages"`
-	Cards        []CardView                `json:"cards"`
-	Participants []Person                  `json:"participants"`
-	Consent      map[string]map[string]int `json:"consent"`
+	ID           string      `json:"id"`
+	Code         string      `json:"code"`
+	Title        string      `json:"title"`
+	Phase        Phase       `json:"phase"`
+	Focus        *string     `json:"focus"`
+	TimerEndsAt  *time.Time  `json:"timerEndsAt"`
+	VoteBudget   int         `json:"voteBudget"`
+	Stages       []StageView `json:"stages"`
+	Cards        []CardView  `json:"cards"`
+	Participants []Person    `json:"participants"`
+	// Consent is each stage's tally; nil while results are hidden from
+	// the recipient.
+	Consent map[string]map[string]int `json:"consent,omitzero"`
 	// MyConsent is the recipient's own answer per stage, where given.
 	MyConsent map[string]string `json:"myConsent"`
+	// The facilitator's settings of v1.1.
+	ResultsShown bool    `json:"resultsShown"`
+	JoinsOpen    bool    `json:"joinsOpen"`
+	Approval     bool    `json:"approval"`
+	ConsentRound *string `json:"consentRound"`
 }
 
 func strPtr(s string) *string {
@@ -68,8 +86,11 @@ func strPtr(s string) *string {
 func (b *Board) CardView(viewer Viewer, c *Card) CardView {
 	v := CardView{
 		ID: c.ID, Stage: strPtr(c.Stage), Level: strPtr(c.Level), Index: b.indexIn(c),
-		By: c.By, ByRole: c.ByRole, Votes: c.voteCount(), MyVotes: c.Votes[viewer.ID], Agreed: c.Agreed,
-		VotesByRole: b.votesByRole(c),
+		By: c.By, ByRole: c.ByRole, MyVotes: c.Votes[viewer.ID], Agreed: c.Agreed, AwaitingApproval: c.Pending,
+	}
+	if b.ShowsResults(viewer) {
+		n := c.voteCount()
+		v.Votes, v.VotesByRole = &n, b.votesByRole(c)
 	}
 	if b.CanSee(viewer, c) {
 		text := c.Text
@@ -86,7 +107,11 @@ func (b *Board) View(viewer Viewer, w Workshop, people []Person) BoardView {
 	v := BoardView{
 		ID: w.ID, Code: w.Code, Title: w.Title, Phase: b.Phase, Focus: strPtr(b.Focus),
 		TimerEndsAt: b.TimerEndsAt, VoteBudget: b.VoteBudget,
-		Cards: []CardView{}, Participants: people, Consent: b.ConsentCounts(), MyConsent: map[string]string{},
+		Cards: []CardView{}, Participants: people, MyConsent: map[string]string{},
+		ResultsShown: !b.ResultsHidden, JoinsOpen: !b.JoinsClosed, Approval: b.Approval, ConsentRound: strPtr(b.ConsentRound),
+	}
+	if b.ShowsResults(viewer) {
+		v.Consent = b.ConsentCounts()
 	}
 	for stage, answers := range b.Consent {
 		if a, ok := answers[viewer.ID]; ok {
@@ -106,17 +131,36 @@ func (b *Board) View(viewer Viewer, w Workshop, people []Person) BoardView {
 	return v
 }
 
-// Revealed lists the cards viewer could not read while ideas were private,
-// now with their text. It is sent with the phase.set that ends private.
+// Revealed lists the cards viewer could not read while ideas were private
+// and can read now, with their text. It is sent with the phase.set that
+// ends private.
 func (b *Board) Revealed(viewer Viewer) []CardView {
 	out := []CardView{}
 	if viewer.Role == RoleFacilitator {
 		return out
 	}
 	for _, c := range b.Ordered() {
-		if c.By != viewer.ID {
+		if c.By != viewer.ID && b.CanSee(viewer, c) {
 			out = append(out, b.CardView(viewer, c))
 		}
+	}
+	return out
+}
+
+// VotesByRole is every card's votes by the voters' roles, by card id.
+func (b *Board) VotesByRole() map[string]map[Role]int {
+	out := make(map[string]map[Role]int, len(b.Cards))
+	for id, c := range b.Cards {
+		out[id] = b.votesByRole(c)
+	}
+	return out
+}
+
+// VoteCounts is every card's votes, by card id.
+func (b *Board) VoteCounts() map[string]int {
+	out := make(map[string]int, len(b.Cards))
+	for id, c := range b.Cards {
+		out[id] = c.voteCount()
 	}
 	return out
 }

@@ -5,8 +5,12 @@
 //
 // A board is plain data: cards by id, each cell's card ids in order (the
 // tray is the cell with key ''), and what the contract's board holds,
-// with myConsent: the viewer's own consent answer per stage. A consent.set
-// carries the answer it replaces (previous), so the counts stay exact.
+// with myConsent: the viewer's own consent answer per stage. Votes and
+// consent are secret ballots: someone else's vote comes without who cast
+// it, someone else's answer with the stage's new counts only. While the
+// facilitator hides results, a participant's board has no votes (only
+// their own, myVotes) and no consent counts (consent is null), and others'
+// ballots come as their kind alone.
 
 import { LEVELS, STAGES } from './grid.js';
 
@@ -35,13 +39,17 @@ export function fromView(view, v) {
     cards: new Map(),
     cells: new Map(),
     participants: view.participants ?? [],
-    consent: {},
+    consent: view.consent ? {} : null,
     myConsent: {},
+    resultsShown: view.resultsShown ?? true,
+    joinsOpen: view.joinsOpen ?? true,
+    approval: !!view.approval,
+    consentRound: view.consentRound ?? null,
   };
   for (const { id } of STAGES) {
     const s = view.stages?.find((x) => x.id === id);
     b.stages[id] = { agreedLevel: s?.agreedLevel ?? null, note: s?.note ?? '' };
-    b.consent[id] = { ...zeroCounts(), ...view.consent?.[id] };
+    if (b.consent) b.consent[id] = { ...zeroCounts(), ...view.consent[id] };
     const mine = view.myConsent?.[id];
     if (mine) b.myConsent[id] = mine;
   }
@@ -49,7 +57,7 @@ export function fromView(view, v) {
     const { index, ...card } = c; // a card's index is its place in its cell list
     card.stage ??= null;
     card.level ??= null;
-    card.votesByRole = { ...card.votesByRole };
+    if (card.votesByRole) card.votesByRole = { ...card.votesByRole };
     b.cards.set(card.id, card);
     cell(b, card.stage, card.level).push(card.id);
   }
@@ -73,6 +81,10 @@ export function toView(b) {
     participants: b.participants,
     consent: b.consent,
     myConsent: b.myConsent,
+    resultsShown: b.resultsShown,
+    joinsOpen: b.joinsOpen,
+    approval: b.approval,
+    consentRound: b.consentRound,
   };
 }
 
@@ -115,6 +127,19 @@ function hide(card) {
   card.hidden = true;
 }
 
+/** seesResults says whether the viewer sees votes and consent counts. */
+export function seesResults(b, viewer) {
+  return b.resultsShown || viewer.role === 'facilitator';
+}
+
+// showCards gives hidden cards the text a reveal brought.
+function showCards(b, revealed) {
+  for (const c of revealed ?? []) {
+    const card = b.cards.get(c.id);
+    if (card && typeof c.text === 'string') Object.assign(card, { text: c.text, hidden: false });
+  }
+}
+
 /** votesLeft is how many votes the viewer may still cast. */
 export function votesLeft(b) {
   let spent = 0;
@@ -127,11 +152,14 @@ export function votesLeft(b) {
 // An applier returns false when the op cannot be applied exactly from
 // what the client knows; the caller then asks for a fresh board.
 const appliers = {
-  'card.add'(b, op, f) {
+  'card.add'(b, op, f, viewer) {
     const c = op.card;
     if (b.cards.has(c.id)) return;
-    const card = { id: c.id, by: f.by, byRole: f.byRole, votes: 0, myVotes: 0, votesByRole: {}, agreed: false, hidden: !!c.hidden };
+    const card = { id: c.id, by: f.by, byRole: f.byRole, myVotes: 0, agreed: false, hidden: !!c.hidden };
+    if (seesResults(b, viewer)) Object.assign(card, { votes: 0, votesByRole: {} });
     if (!c.hidden) card.text = c.text;
+    // As on the server: while approval is on, a participant's card waits.
+    if (b.approval && f.byRole !== 'facilitator') card.awaitingApproval = true;
     b.cards.set(card.id, card);
     putIn(b, card, c.stage, c.level);
   },
@@ -154,10 +182,10 @@ const appliers = {
   },
   'card.vote'(b, op, f, viewer) {
     const card = b.cards.get(op.cardId);
-    if (!card) return;
-    card.votes += op.delta;
-    card.votesByRole[f.byRole] = (card.votesByRole[f.byRole] ?? 0) + op.delta;
-    if (f.by === viewer.id) card.myVotes += op.delta;
+    if (!card) return; // also someone else's vote while results are hidden
+    if (typeof card.votes === 'number') card.votes += op.delta;
+    if (card.votesByRole) card.votesByRole[f.byRole] = (card.votesByRole[f.byRole] ?? 0) + op.delta;
+    if (f.by !== undefined && f.by === viewer.id) card.myVotes += op.delta;
   },
   'card.agree'(b, op) {
     const card = b.cards.get(op.cardId);
@@ -167,19 +195,25 @@ const appliers = {
     const st = b.stages[op.stage];
     const level = op.level ?? null;
     if (level !== st.agreedLevel) {
-      b.consent[op.stage] = zeroCounts();
+      if (b.consent) b.consent[op.stage] = zeroCounts();
       delete b.myConsent[op.stage];
     }
+    if (level === null && b.consentRound === op.stage) b.consentRound = null;
     st.agreedLevel = level;
     if (typeof op.note === 'string') st.note = op.note;
   },
   'consent.set'(b, op, f, viewer) {
-    const counts = b.consent[op.stage];
-    const mine = f.by === viewer.id;
-    // A pending op of this viewer has no previous yet: it replaces their own answer.
-    const before = typeof op.previous === 'string' ? op.previous : mine ? b.myConsent[op.stage] : '';
-    if (before) counts[before] = Math.max(0, counts[before] - 1);
-    counts[op.answer] += 1;
+    const mine = f.by !== undefined && f.by === viewer.id;
+    if (b.consent && f.counts) {
+      b.consent[op.stage] = { ...zeroCounts(), ...f.counts };
+    } else if (b.consent && mine) {
+      // This viewer's own answer, not yet counted by the server: it
+      // replaces their earlier one.
+      const counts = b.consent[op.stage];
+      const before = typeof op.previous === 'string' ? op.previous : b.myConsent[op.stage];
+      if (before) counts[before] = Math.max(0, counts[before] - 1);
+      counts[op.answer] += 1;
+    }
     if (mine) b.myConsent[op.stage] = op.answer;
   },
   'phase.set'(b, op, f, viewer) {
@@ -190,12 +224,50 @@ const appliers = {
       for (const card of b.cards.values()) if (card.by !== viewer.id) hide(card);
     }
     if (was === 'private' && op.phase !== 'private') {
-      for (const c of f.revealed ?? op.revealed ?? []) {
-        const card = b.cards.get(c.id);
-        if (card && typeof c.text === 'string') Object.assign(card, { text: c.text, hidden: false });
-      }
-      for (const card of b.cards.values()) if (card.hidden) return false;
+      showCards(b, f.revealed ?? op.revealed);
+      for (const card of b.cards.values()) if (card.hidden && !card.awaitingApproval) return false;
     }
+  },
+  'results.set'(b, op, f, viewer) {
+    b.resultsShown = !!op.shown;
+    if (viewer.role === 'facilitator') return;
+    if (!op.shown) {
+      b.consent = null;
+      for (const card of b.cards.values()) {
+        delete card.votes;
+        delete card.votesByRole;
+      }
+      return;
+    }
+    if (!f.votes || !f.consent) return false;
+    for (const card of b.cards.values()) {
+      card.votes = f.votes[card.id] ?? 0;
+      card.votesByRole = { ...f.votesByRole?.[card.id] };
+    }
+    b.consent = {};
+    for (const { id } of STAGES) b.consent[id] = { ...zeroCounts(), ...f.consent[id] };
+  },
+  'joins.set'(b, op) {
+    b.joinsOpen = !!op.open;
+  },
+  'approval.set'(b, op) {
+    b.approval = !!op.required;
+  },
+  'card.approve'(b, op, f) {
+    const card = b.cards.get(op.cardId);
+    if (!card) return;
+    card.awaitingApproval = false;
+    showCards(b, f.revealed);
+    if (card.hidden && b.phase !== 'private') return false;
+  },
+  'consent.round'(b, op) {
+    b.consentRound = op.stage ?? null;
+    if (op.stage) b.focus = op.stage;
+  },
+  'cell.sort'(b, op) {
+    const ids = cell(b, op.stage ?? null, op.level ?? null);
+    const votes = (id) => b.cards.get(id)?.votes ?? 0;
+    ids.splice(0, ids.length, ...ids.map((id, i) => [id, i]).sort((x, y) => votes(y[0]) - votes(x[0]) || x[1] - y[1]).map(([id]) => id));
   },
   'focus.set'(b, op) {
     b.focus = op.stage ?? null;

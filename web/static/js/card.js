@@ -31,7 +31,8 @@ export function cardEl(id) {
 
 function meta(card) {
   const parts = [roleName(card.byRole)];
-  parts.push(card.votes === 1 ? '1 vote' : `${card.votes} votes`);
+  if (typeof card.votes === 'number') parts.push(card.votes === 1 ? '1 vote' : `${card.votes} votes`);
+  if (card.awaitingApproval) parts.push('waiting for the facilitator to approve it');
   if (card.agreed) parts.push('agreed action');
   if (card.pending === 'delete') parts.push('being removed, not sent yet');
   else if (card.pending) parts.push('not sent yet');
