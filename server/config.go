@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type config struct {
 	trustProxy      bool
 	retention       time.Duration
 	debugAddr       string
+	maxParticipants int
 }
 
 // parseConfig reads flags from args, defaulting each to its environment
@@ -54,6 +56,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		"take the client's address from the last X-Forwarded-For entry, as a proxy in front sets it (env TRUST_PROXY=true)")
 	fs.StringVar(&c.debugAddr, "debug-addr", env("DEBUG_ADDR", ""),
 		"if set, serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (env DEBUG_ADDR)")
+	maxPeople := env("MAX_PARTICIPANTS", strconv.Itoa(hub.DefaultMaxParticipants))
+	fs.StringVar(&maxPeople, "max-participants", maxPeople, "how many people one workshop holds, facilitators aside (env MAX_PARTICIPANTS)")
 	roomIdle := env("ROOM_IDLE", "30s")
 	retention := env("RETENTION", hub.DefaultRetention.String())
 	fs.StringVar(&retention, "retention", retention, "how long a workshop is kept after its last activity (env RETENTION)")
@@ -64,6 +68,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return c, err
 	}
 	var err error
+	if c.maxParticipants, err = strconv.Atoi(maxPeople); err != nil || c.maxParticipants < 1 {
+		return c, fmt.Errorf("max-participants %q: want a whole number of 1 or more", maxPeople)
+	}
 	if c.roomIdle, err = time.ParseDuration(roomIdle); err != nil {
 		return c, fmt.Errorf("room-idle: %w", err)
 	}
