@@ -31,12 +31,13 @@ type kind struct {
 	// whileLocked, when set, says whether a participant may send the op
 	// while the board is locked (an answer in a consent round).
 	whileLocked func(b *Board, e *Entry) bool
-	// revealsTo and reveal: the op shows a recipient what it could not
-	// see before (cards, results). revealsTo says whether it does, from
-	// the entry alone; reveal adds it to the recipient's view, from the
-	// board just after the op. Such a kind is a barrier.
-	revealsTo func(e *Entry, viewer Viewer) bool
-	reveal    func(b *Board, e *Entry, viewer Viewer, v *OpView)
+	// revealsTo and reveal: the op shows recipients what they could not
+	// see before (cards, results). revealsTo says, from the entry alone,
+	// whether it shows every participant and wall something, but the one
+	// with id except; reveal adds it to a recipient's view, from the board
+	// just after the op. Such a kind is a barrier.
+	revealsTo func(e Entry) (reveals bool, except string)
+	reveal    func(b *Board, e Entry, viewer Viewer, v *OpView)
 	// barrier: the op acts beyond the board (it reveals, or closes
 	// connections), so a room sends it out before it takes another.
 	barrier bool

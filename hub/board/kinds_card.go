@@ -125,8 +125,8 @@ var cardKinds = []*kind{
 		barrier: true,
 		// Out of the private phase, everyone but its author and the
 		// facilitators sees the card for the first time.
-		revealsTo: func(e *Entry, viewer Viewer) bool { return !e.Private && viewer.ID != e.Owner },
-		reveal: func(b *Board, e *Entry, viewer Viewer, v *OpView) {
+		revealsTo: func(e Entry) (bool, string) { return !e.Private, e.Owner },
+		reveal: func(b *Board, e Entry, viewer Viewer, v *OpView) {
 			if c := b.Cards[e.Op.CardID]; c != nil && b.CanSee(viewer, c) {
 				v.Revealed = []CardView{b.CardView(viewer, c)}
 			}

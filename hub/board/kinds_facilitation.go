@@ -87,8 +87,8 @@ var facilitationKinds = []*kind{
 		fields:  []field{fPhase},
 		barrier: true,
 		// Ending private shows everyone the others' cards.
-		revealsTo: func(e *Entry, _ Viewer) bool { return e.Private && e.Op.Phase != string(PhasePrivate) },
-		reveal: func(b *Board, _ *Entry, viewer Viewer, v *OpView) {
+		revealsTo: func(e Entry) (bool, string) { return e.Private && e.Op.Phase != string(PhasePrivate), "" },
+		reveal: func(b *Board, _ Entry, viewer Viewer, v *OpView) {
 			v.Revealed = b.Revealed(viewer)
 		},
 		prepare: func(_ *Board, e *Entry) *Error {
@@ -181,8 +181,8 @@ var facilitationKinds = []*kind{
 		apply:   func(b *Board, e Entry) { b.ResultsHidden = !*e.Op.Shown },
 		barrier: true,
 		// Showing hidden results gives everyone the counts.
-		revealsTo: func(e *Entry, _ Viewer) bool { return e.Hushed && *e.Op.Shown },
-		reveal: func(b *Board, _ *Entry, _ Viewer, v *OpView) {
+		revealsTo: func(e Entry) (bool, string) { return e.Hushed && *e.Op.Shown, "" },
+		reveal: func(b *Board, _ Entry, _ Viewer, v *OpView) {
 			v.Votes, v.VotesByRole, v.Consent = b.VoteCounts(), b.VotesByRole(), b.ConsentCounts()
 		},
 	},

@@ -30,23 +30,30 @@ func OpFrame(v OpView) []byte {
 }
 
 // VisibleTo says whether viewer may read the text an entry carries.
-func (e *Entry) VisibleTo(viewer Viewer) bool {
-	if !e.Private || viewer.Role == RoleFacilitator || (viewer.ID != "" && viewer.ID == e.Owner) {
-		return true
-	}
-	return !carriesText(e.Op.Kind)
-}
+func (e *Entry) VisibleTo(viewer Viewer) bool { return e.Audience().redactions(viewer)&1 == 0 }
 
 // Audience sorts an entry's recipients by what they may know of it, so
 // that a room encodes the entry once per kind of recipient, not once per
-// recipient.
+// recipient. It holds what it needs of the entry, not the entry.
 type Audience struct {
-	e *Entry
-	k *kind // nil for an unknown kind
+	private, hushed, ballot, text bool
+	owner, by                     string
+	reveals                       bool   // to every participant and wall
+	except                        string // but this one
 }
 
 // Audience returns the entry's audience.
-func (e *Entry) Audience() Audience { return Audience{e, kinds[e.Op.Kind]} }
+func (e *Entry) Audience() Audience {
+	k := kinds[e.Op.Kind]
+	if k == nil {
+		return Audience{}
+	}
+	a := Audience{private: e.Private, hushed: e.Hushed, ballot: k.ballot != nil, text: k.hidden != nil, owner: e.Owner, by: e.By}
+	if k.revealsTo != nil {
+		a.reveals, a.except = k.revealsTo(*e)
+	}
+	return a
+}
 
 // Revealing is the key of a recipient the entry shows something it could
 // not see before: its frame is made for it alone, with Board.Reveal.
@@ -58,11 +65,7 @@ const NumViewKeys = 8
 // Key returns viewer's key: recipients with the same key below
 // NumViewKeys receive the same View.
 func (a Audience) Key(viewer Viewer) int {
-	e, k := a.e, a.k
-	if k == nil {
-		return 0
-	}
-	if k.revealsTo != nil && viewer.Role != RoleFacilitator && k.revealsTo(e, viewer) {
+	if a.reveals && viewer.Role != RoleFacilitator && (viewer.ID == "" || viewer.ID != a.except) {
 		return Revealing
 	}
 	return a.redactions(viewer)
@@ -70,18 +73,15 @@ func (a Audience) Key(viewer Viewer) int {
 
 // redactions is what viewer may not know of the entry, as bits of a key.
 func (a Audience) redactions(viewer Viewer) int {
-	e, k := a.e, a.k
-	if k == nil {
-		return 0
-	}
 	key := 0
-	if !e.VisibleTo(viewer) {
+	fac := viewer.Role == RoleFacilitator
+	if a.text && a.private && !fac && (viewer.ID == "" || viewer.ID != a.owner) {
 		key |= 1 // the text hidden
 	}
-	if k.ballot != nil && viewer.ID != e.By {
+	if a.ballot && viewer.ID != a.by {
 		key |= 2 // someone else's ballot
 	}
-	if e.Hushed && viewer.Role != RoleFacilitator {
+	if a.hushed && !fac {
 		key |= 4 // results hidden from viewer
 	}
 	return key
@@ -117,7 +117,7 @@ func (e *Entry) RevealsTo(viewer Viewer) bool { return e.Audience().Key(viewer) 
 func (b *Board) Reveal(e *Entry, viewer Viewer) OpView {
 	v := e.View(viewer)
 	if e.RevealsTo(viewer) {
-		kinds[e.Op.Kind].reveal(b, e, viewer, &v)
+		kinds[e.Op.Kind].reveal(b, *e, viewer, &v)
 	}
 	return v
 }

@@ -83,14 +83,17 @@ func strPtr(s string) *string {
 }
 
 // CardView returns c as viewer sees it now.
-func (b *Board) CardView(viewer Viewer, c *Card) CardView {
+func (b *Board) CardView(viewer Viewer, c *Card) CardView { return b.cardView(viewer, c, new(int)) }
+
+// cardView is CardView, with where to keep the card's vote count.
+func (b *Board) cardView(viewer Viewer, c *Card, votes *int) CardView {
 	v := CardView{
 		ID: c.ID, Stage: strPtr(c.Stage), Level: strPtr(c.Level), Index: b.indexIn(c),
 		By: c.By, ByRole: c.ByRole, MyVotes: c.Votes[viewer.ID], Agreed: c.Agreed, AwaitingApproval: c.Pending,
 	}
 	if b.ShowsResults(viewer) {
-		n := c.voteCount()
-		v.Votes, v.VotesByRole = &n, b.votesByRole(c)
+		*votes = c.voteCount()
+		v.Votes, v.VotesByRole = votes, b.votesByRole(c)
 	}
 	if b.CanSee(viewer, c) {
 		text := c.Text
@@ -125,8 +128,11 @@ func (b *Board) View(viewer Viewer, w Workshop, people []Person) BoardView {
 		st := b.Stages[s]
 		v.Stages = append(v.Stages, StageView{ID: s, AgreedLevel: strPtr(st.AgreedLevel), Note: st.Note})
 	}
-	for _, c := range b.Ordered() {
-		v.Cards = append(v.Cards, b.CardView(viewer, c))
+	cards := b.Ordered()
+	votes := make([]int, len(cards)) // one allocation for every card's count
+	v.Cards = make([]CardView, 0, len(cards))
+	for i, c := range cards {
+		v.Cards = append(v.Cards, b.cardView(viewer, c, &votes[i]))
 	}
 	return v
 }
