@@ -24,6 +24,7 @@ type api struct {
 	hub     *hub.Hub
 	log     *slog.Logger
 	creates *client.Limiter // workshops created per client address
+	lan     *lanFinder      // this machine's address on its network
 }
 
 // apiError writes the contract's error shape.
@@ -46,9 +47,6 @@ func bearer(r *http.Request) string {
 	}
 	return ""
 }
-
-// link makes a path absolute when the public URL is known.
-func (a *api) link(path string) string { return a.cfg.publicURL + path }
 
 // create handles POST /api/workshops.
 func (a *api) create(w http.ResponseWriter, r *http.Request) {
@@ -93,9 +91,27 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("workshop created", "workshop", ws.ID)
-	writeJSON(w, http.StatusCreated, map[string]string{
+	base, loopback := a.base(r)
+	writeJSON(w, http.StatusCreated, map[string]any{
 		"id": ws.ID, "code": ws.Code, "title": ws.Title, "facilitatorKey": key,
-		"joinUrl": a.link("/j/" + ws.Code), "facilitatorUrl": a.link("/f/" + ws.ID + "#key=" + key),
+		"joinUrl": base + "/j/" + ws.Code, "wallUrl": base + "/w/" + ws.Code, "loopback": loopback,
+		"facilitatorUrl": a.cfg.publicURL + "/f/" + ws.ID + "#key=" + key,
+	})
+}
+
+// links handles GET /api/workshops/{id}/links, for the facilitator's
+// page: the links to hand out, made from an address phones can reach,
+// and whether that address is this machine's loopback all the same (no
+// network was found), so the page can warn that phones cannot join.
+func (a *api) links(w http.ResponseWriter, r *http.Request) {
+	ws, ok := a.facilitator(w, r)
+	if !ok {
+		return
+	}
+	base, loopback := a.base(r)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"joinUrl": base + "/j/" + ws.Code, "wallUrl": base + "/w/" + ws.Code,
+		"facilitatorUrl": base + "/f/" + ws.ID, "loopback": loopback,
 	})
 }
 

@@ -30,6 +30,10 @@ type config struct {
 	retention       time.Duration
 	debugAddr       string
 	maxParticipants int
+
+	// interfaces lists the machine's network interfaces, for the links
+	// phones use; nil means the machine's own (tests give fakes).
+	interfaces func() ([]ifaceAddrs, error)
 }
 
 // parseConfig reads flags from args, defaulting each to its environment

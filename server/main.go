@@ -77,6 +77,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		IdleTimeout:       120 * time.Second,
 	}
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	ifaces, _ := newLANFinder(cfg.interfaces).list()
+	printWhere(stdout, ln.Addr(), cfg.publicURL, ifaces)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 

@@ -19,7 +19,7 @@ func TestWorkshopAPI(t *testing.T) {
 	if w.Title != "Youth panel: what we measure" || len(w.Code) != 6 || w.FacilitatorKey == "" {
 		t.Fatalf("created %+v: want trimmed title, 6-character code, a key", w)
 	}
-	if w.JoinURL != "/j/"+w.Code || w.FacilitatorURL != "/f/"+w.ID+"#key="+w.FacilitatorKey {
+	if !strings.HasPrefix(w.JoinURL, "http://") || !strings.HasSuffix(w.JoinURL, "/j/"+w.Code) || w.FacilitatorURL != "/f/"+w.ID+"#key="+w.FacilitatorKey {
 		t.Errorf("links: got %q %q", w.JoinURL, w.FacilitatorURL)
 	}
 	dashed := strings.ToLower(w.Code[:3] + "-" + w.Code[3:])

@@ -19,22 +19,15 @@ func (a *api) qr(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	target := a.cfg.publicURL
-	if target == "" {
-		scheme := "http"
-		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-			scheme = "https"
-		}
-		target = scheme + "://" + r.Host
-	}
-	code, err := qr.Encode(target+"/j/"+ws.Code, qr.M)
+	base, _ := a.base(r)
+	code, err := qr.Encode(base+"/j/"+ws.Code, qr.M)
 	if err != nil {
 		a.log.Error("encode qr", "err", err)
 		apiError(w, http.StatusInternalServerError, "internal", "The QR code could not be drawn.")
 		return
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("Cache-Control", "no-cache") // the address in it may change with the network
 	w.Write([]byte(qrSVG(code)))
 }
 

@@ -20,11 +20,12 @@ func routes(cfg config, h *hub.Hub, ws *client.Handler, m *metrics, log *slog.Lo
 	if err != nil {
 		panic(err) // the files are embedded in the binary: they are there
 	}
-	a := &api{cfg: cfg, hub: h, log: log, creates: client.NewLimiter(createRate, createBurst)}
+	a := &api{cfg: cfg, hub: h, log: log, creates: client.NewLimiter(createRate, createBurst), lan: newLANFinder(cfg.interfaces)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/workshops", a.create)
 	mux.HandleFunc("GET /api/workshops/{code}", a.show)
 	mux.HandleFunc("GET /api/workshops/{code}/qr.svg", a.qr)
+	mux.HandleFunc("GET /api/workshops/{id}/links", a.links)
 	mux.HandleFunc("GET /api/workshops/{id}/export", a.export)
 	mux.HandleFunc("DELETE /api/workshops/{id}", a.remove)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
