@@ -67,13 +67,17 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var body struct {
-		Title *string `json:"title"`
+		Title  *string `json:"title"`
+		Sample bool    `json:"sample"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	err := dec.Decode(&body)
 	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
 		apiError(w, http.StatusRequestEntityTooLarge, board.CodeTooLarge, "That request is too large. Send just a title.")
 		return
+	}
+	if body.Sample && err == nil {
+		body.Title = new(sampleTitle(body.Title))
 	}
 	if err != nil || body.Title == nil {
 		apiError(w, http.StatusBadRequest, board.CodeInvalid, `Send a JSON body with a "title" for the workshop.`)
@@ -90,7 +94,17 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The workshop could not be created just now. Try again in a moment.")
 		return
 	}
-	a.log.Info("workshop created", "workshop", ws.ID)
+	if body.Sample {
+		if err := a.seedSample(r.Context(), ws); err != nil {
+			a.log.Error("fill the sample workshop", "workshop", ws.ID, "err", err)
+			if err := a.hub.DeleteWorkshop(context.WithoutCancel(r.Context()), ws.ID); err != nil {
+				a.log.Warn("delete the unfinished sample", "workshop", ws.ID, "err", err)
+			}
+			apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The sample workshop could not be made just now. Try again in a moment.")
+			return
+		}
+	}
+	a.log.Info("workshop created", "workshop", ws.ID, "sample", body.Sample)
 	base, loopback := a.base(r)
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"id": ws.ID, "code": ws.Code, "title": ws.Title, "facilitatorKey": key,
