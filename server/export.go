@@ -74,7 +74,7 @@ func (a *api) export(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", f.contentType)
-	h.Set("Content-Disposition", contentDisposition(x.Workshop.Title, workshopDay(x), f.ext))
+	h.Set("Content-Disposition", contentDisposition(x.Workshop.Title, x.ExportedAt.UTC(), f.ext))
 	h.Set("Content-Security-Policy", exportCSP)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
@@ -96,9 +96,9 @@ func workshopDay(x board.Export) time.Time {
 	return x.Workshop.CreatedAt.UTC()
 }
 
-// contentDisposition names the download withboard-<title>-<date>.<ext>:
-// an ASCII-only filename for old clients, and the title in any script in
-// filename* (RFC 6266, RFC 5987).
+// contentDisposition names the download withboard-<title>-<date>.<ext>,
+// where date is the day of the export: an ASCII-only filename for old
+// clients, and the title in any script in filename* (RFC 6266, RFC 5987).
 func contentDisposition(title string, day time.Time, ext string) string {
 	tail := "-" + day.Format("2006-01-02") + "." + ext
 	ascii := "withboard-" + slug(title, true) + tail

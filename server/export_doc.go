@@ -15,6 +15,10 @@ var (
 		"assess": "making sense of it", "review": "acting on what you learned",
 	}
 	levelNames = map[string]string{"consultation": "Consultation", "conversation": "Conversation", "participation": "Participation"}
+	levelAbout = map[string]string{
+		"consultation": "asking people what they think", "conversation": "talking it through together",
+		"participation": "doing it together",
+	}
 	phaseNotes = map[board.Phase]string{
 		board.PhaseOpen:    "The board was still open for changes when this record was made.",
 		board.PhasePrivate: "The board was still open, with ideas kept private, when this record was made.",
@@ -31,10 +35,22 @@ type doc struct {
 	Exported  string // when the record was made
 	PhaseNote string
 	People    []docRole
-	Voice     []docVoice // whole board
+	Voice     []docVoice     // whole board
+	Levels    []docLevelName // the grid's columns
 	Stages    []docStage
 	Tray      []docCard
 	Credit    string
+}
+
+// docLevelName is a level of involvement as a column of the grid.
+type docLevelName struct{ Name, About string }
+
+// docCell is one cell of the grid: how many cards it holds, and whether
+// its level is the one agreed for its stage.
+type docCell struct {
+	Level  string
+	Cards  int
+	Agreed bool
 }
 
 // docRole is how many people of one role took part, and the names given.
@@ -43,6 +59,7 @@ type docRole struct {
 	Count     int
 	Names     []string
 	Anonymous int
+	one, many string // "staff member", "staff members"
 }
 
 // docVoice is one group's cards and votes.
@@ -60,6 +77,7 @@ type docStage struct {
 	Voice           []docVoice
 	Agreed          []docCard
 	Levels          []docLevel // levels with other cards only
+	Grid            []docCell  // every level, in order
 }
 
 type docLevel struct {
@@ -83,11 +101,18 @@ func newDoc(x board.Export) doc {
 		Voice:     voices(x.BalanceTotal),
 		Credit:    x.Credit,
 	}
+	for _, l := range board.Levels {
+		d.Levels = append(d.Levels, docLevelName{levelNames[l], levelAbout[l]})
+	}
 	for _, r := range []struct {
-		role  board.Role
-		label string
-	}{{board.RoleFacilitator, "Facilitators"}, {board.RoleStaff, "Staff"}, {board.RoleServiceUser, "Service users"}} {
-		dr := docRole{Label: r.label}
+		role             board.Role
+		label, one, many string
+	}{
+		{board.RoleFacilitator, "Facilitators", "facilitator", "facilitators"},
+		{board.RoleStaff, "Staff", "staff member", "staff members"},
+		{board.RoleServiceUser, "Service users", "service user", "service users"},
+	} {
+		dr := docRole{Label: r.label, one: r.one, many: r.many}
 		for _, p := range x.Participants {
 			switch {
 			case p.Role != r.role:
@@ -113,6 +138,13 @@ func newDoc(x board.Export) doc {
 			ds.Agreed = append(ds.Agreed, newDocCard(c))
 		}
 		for _, l := range s.Levels {
+			cell := docCell{Level: levelNames[l.Level], Cards: len(l.Cards), Agreed: s.AgreedLevel != nil && *s.AgreedLevel == l.Level}
+			for _, c := range s.Agreed {
+				if c.Level != nil && *c.Level == l.Level {
+					cell.Cards++
+				}
+			}
+			ds.Grid = append(ds.Grid, cell)
 			if len(l.Cards) == 0 {
 				continue
 			}
@@ -166,6 +198,61 @@ func count(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprint(n, " ", many)
+}
+
+// cardCount says "no cards", "1 card", "2 cards".
+func cardCount(n int) string {
+	if n == 0 {
+		return "no cards"
+	}
+	return count(n, "card", "cards")
+}
+
+// tally says how many people did something: "no one agrees", "1
+// agrees", "2 agree".
+func tally(n int, one, many string) string {
+	switch n {
+	case 0:
+		return "no one " + one
+	case 1:
+		return "1 " + one
+	}
+	return fmt.Sprint(n, " ", many)
+}
+
+// andList joins phrases as a sentence does: "a", "a and b", "a, b and c".
+func andList(parts ...string) string {
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// ConsentLine says how people answered a stage's consent round: "2
+// agree, 1 is unsure and no one disagrees".
+func (s docStage) ConsentLine() string {
+	return andList(tally(s.Agree, "agrees", "agree"), tally(s.Unsure, "is unsure", "are unsure"), tally(s.Disagree, "disagrees", "disagree"))
+}
+
+// ConsentSaid tells a stage's consent round as the take-home summary
+// does: "1 said they agree, 2 were unsure and no one disagreed".
+func (s docStage) ConsentSaid() string {
+	return andList(tally(s.Agree, "said they agree", "said they agree"), tally(s.Unsure, "was unsure", "were unsure"), tally(s.Disagree, "disagreed", "disagreed"))
+}
+
+// Turnout says how many people of each role took part: "1 facilitator,
+// 3 staff members and 1 service user"; roles no one had are left out.
+func (d doc) Turnout() string {
+	var parts []string
+	for _, r := range d.People {
+		if r.Count > 0 {
+			parts = append(parts, count(r.Count, r.one, r.many))
+		}
+	}
+	if len(parts) == 0 {
+		return "no one joined"
+	}
+	return andList(parts...)
 }
 
 // Who says who of one role took part: the names given, then how many

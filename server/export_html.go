@@ -17,6 +17,7 @@ func renderHTML(w io.Writer, x board.Export) error {
 
 var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 	"count":  count,
+	"cards":  cardCount,
 	"orNone": orNone,
 }).Parse(`<!doctype html>
 <html lang="en">
@@ -44,6 +45,15 @@ ul.cards li.agreed { border-width: 2pt; }
 .votes { margin: 0.5mm 0 0; }
 .note { border-left: 2pt solid #000; padding-left: 3mm; white-space: pre-wrap; overflow-wrap: anywhere; }
 footer { margin-top: 8mm; border-top: 0.75pt solid #000; padding-top: 2mm; }
+figure.grid { margin: 2mm 0 5mm; break-inside: avoid; }
+figure.grid table { width: 100%; table-layout: fixed; margin: 0; }
+figure.grid th, figure.grid td { padding: 1.5mm 2mm; font-size: 10pt; }
+figure.grid thead th { width: 27%; }
+figure.grid thead th:first-child { width: 19%; }
+figure.grid .about { display: block; font-weight: normal; font-size: 8.5pt; }
+figure.grid td.agreed { border: 2.5pt solid #000; font-weight: bold; }
+figure.grid td.agreed .mark { display: block; font-size: 10.5pt; }
+figure.grid figcaption { font-size: 9pt; margin-top: 1.5mm; }
 @media print { body { max-width: none; padding: 0; } }
 </style>
 </head>
@@ -54,6 +64,20 @@ footer { margin-top: 8mm; border-top: 0.75pt solid #000; padding-top: 2mm; }
 </header>
 <section aria-labelledby="summary">
 <h2 id="summary">Summary</h2>
+<h3 id="grid-title">The grid: the level agreed for each stage</h3>
+<figure class="grid" aria-labelledby="grid-title">
+<table>
+<thead><tr><th scope="col">Stage</th>{{range .Levels}}<th scope="col">{{.Name}}<span class="about">{{.About}}</span></th>{{end}}</tr></thead>
+<tbody>
+{{- range .Stages}}
+<tr><th scope="row">{{.Name}}<span class="about">{{.About}}{{if not .AgreedLevel}}; no level agreed{{end}}</span></th>
+{{- range .Grid}}<td{{if .Agreed}} class="agreed"{{end}}>{{if .Agreed}}<span class="mark"><span aria-hidden="true">✔ </span>Agreed</span>{{end}}{{cards .Cards}}</td>{{end}}</tr>
+{{- end}}
+</tbody>
+</table>
+<figcaption>Each row is a stage and each column a level of involvement. The level agreed for a stage is marked “✔ Agreed” and has a thick border. The grid is adapted from the Inspiring Impact guidance by NPC.</figcaption>
+</figure>
+<h3>Agreed levels and consent</h3>
 <table>
 <thead><tr><th scope="col">Stage</th><th scope="col">Agreed level</th><th scope="col" class="n">Agree</th><th scope="col" class="n">Unsure</th><th scope="col" class="n">Disagree</th></tr></thead>
 <tbody>
@@ -79,7 +103,7 @@ footer { margin-top: 8mm; border-top: 0.75pt solid #000; padding-top: 2mm; }
 <p class="note" dir="auto">{{.}}</p>
 {{- end}}
 {{- if .AgreedLevel}}
-<p>Consent: {{.Agree}} agree, {{.Unsure}} unsure, {{.Disagree}} disagree.</p>
+<p>Consent: {{.ConsentLine}}.</p>
 {{- end}}
 <h3>Whose voice</h3>
 {{template "voice" .Voice}}

@@ -45,7 +45,7 @@ func renderMarkdown(out io.Writer, x board.Export) error {
 			p("**Note:** %s\n\n", mdLines(s.Note, ""))
 		}
 		if s.AgreedLevel != "" {
-			p("**Consent:** %d agree, %d unsure, %d disagree.\n\n", s.Agree, s.Unsure, s.Disagree)
+			p("**Consent:** %s.\n\n", s.ConsentLine())
 		}
 		p("**Whose voice:**\n\n")
 		mdVoices(p, s.Voice)

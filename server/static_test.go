@@ -55,7 +55,8 @@ func TestStaticFiles(t *testing.T) {
 	if again, _ := get("/static/js/conn.js", map[string]string{"If-None-Match": etag}); again.StatusCode != http.StatusNotModified {
 		t.Fatalf("repeat visit: got %d, want 304", again.StatusCode)
 	}
-	if page, _ := get("/j/ABCDEF", map[string]string{"Accept-Encoding": "gzip"}); page.StatusCode != 200 || page.Header.Get("Content-Encoding") != "gzip" {
+	w := createWorkshop(t, srv.URL, "Static")
+	if page, _ := get("/j/"+w.Code, map[string]string{"Accept-Encoding": "gzip"}); page.StatusCode != 200 || page.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("join page: got %d %q, want 200 gzipped", page.StatusCode, page.Header.Get("Content-Encoding"))
 	}
 	if missing, _ := get("/static/js/nope.js", nil); missing.StatusCode != http.StatusNotFound {

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"html/template"
 	"net/http"
 	"time"
 
+	"github.com/withboard/withboard/hub"
 	"github.com/withboard/withboard/hub/board"
 )
 
@@ -21,14 +23,18 @@ var levelMeaning = map[string]string{
 // in plain language and without anyone's name. It exists once the
 // facilitator has closed the workshop; before that the page says so.
 func (a *api) summary(w http.ResponseWriter, r *http.Request) {
-	ws, ok := a.find(w, r, r.PathValue("code"))
+	ws, ok := a.findPage(w, r, r.PathValue("code"))
 	if !ok {
 		return
 	}
 	x, err := a.hub.Export(r.Context(), ws, time.Now().UTC())
+	if errors.Is(err, hub.ErrNotFound) {
+		writeNotice(w, http.StatusNotFound, noticeGone)
+		return
+	}
 	if err != nil {
 		a.log.Warn("summary", "workshop", ws.ID, "err", err)
-		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The summary cannot be made right now. Try again in a moment.")
+		writeNotice(w, http.StatusServiceUnavailable, noticeUnavailable)
 		return
 	}
 	d := newDoc(x)
@@ -38,15 +44,19 @@ func (a *api) summary(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	if err := summaryPage.Execute(&buf, struct {
 		doc
+		Code    string
 		Closed  bool
 		Meaning map[string]string
-	}{d, x.Workshop.Phase == board.PhaseClosed, levelMeaning}); err != nil {
+	}{d, ws.Code, x.Workshop.Phase == board.PhaseClosed, levelMeaning}); err != nil {
 		a.log.Error("render summary", "err", err)
-		apiError(w, http.StatusInternalServerError, "internal", "The summary could not be made.")
+		writeNotice(w, http.StatusInternalServerError, notice{
+			Heading: "The summary could not be made", Message: "Something went wrong on the server. Reload this page to try again.",
+			Link: "/", LinkText: "Go to the start page",
+		})
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.Header().Set("Content-Security-Policy", noticeCSP)
 	w.Header().Set("Cache-Control", "no-store")
 	if x.Workshop.Phase != board.PhaseClosed {
 		w.WriteHeader(http.StatusConflict)
@@ -65,6 +75,7 @@ body { font: 1.125rem/1.55 system-ui, sans-serif; color: #111; background: #fff;
 h1 { font-size: 1.6rem; line-height: 1.25; }
 h2 { font-size: 1.3rem; margin-top: 2rem; border-top: 2px solid #111; padding-top: 0.75rem; }
 ul { padding-left: 1.25rem; }
+a { color: #0b3d91; font-weight: 600; }
 li { margin-bottom: 0.5rem; }
 .text { white-space: pre-wrap; overflow-wrap: anywhere; }
 .note { border-left: 4px solid #111; padding-left: 0.75rem; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -77,16 +88,17 @@ li { margin-bottom: 0.5rem; }
 <h1 dir="auto">What we agreed: {{.Title}}</h1>
 {{- if not .Closed}}
 <p>The summary will be here when the facilitator closes the workshop. Come back to this page then.</p>
+<p><a href="/j/{{.Code}}">Back to the workshop</a></p>
 {{- else}}
 <p>This is what the group agreed on {{.Date}}, stage by stage. No one's name is on this page.</p>
-<p class="small">Who took part:{{range .People}} {{.Label}}: {{.Count}}.{{end}}</p>
+<p class="small">Who took part: {{.Turnout}}.</p>
 {{- range .Stages}}
 <section>
 <h2>{{.Name}}: {{.About}}</h2>
 {{- if .AgreedLevel}}
 <p>We agreed on <strong>{{.AgreedLevel}}</strong>: {{index $.Meaning .AgreedLevel}}.</p>
 {{- if or .Agree .Unsure .Disagree}}
-<p>{{.Agree}} said they agree, {{.Unsure}} were unsure and {{.Disagree}} disagreed.</p>
+<p>{{.ConsentSaid}}.</p>
 {{- end}}
 {{- else}}
 <p>We did not agree on a level for this stage.</p>
