@@ -162,6 +162,7 @@ func TestPagesObeyThePolicy(t *testing.T) {
 // TestBodyLimit: POST /api/workshops reads at most 16 KiB; a larger body
 // gets 413 and the contract's error, and the server goes on.
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	srv := newEmbeddedServer(t)
 	body := func(size int) string { // valid JSON of exactly size bytes
 		base := `{"title":"Big","pad":""}`

@@ -253,6 +253,7 @@ func TestResume(t *testing.T) {
 // TestPresence: everyone who joined is listed, online while connected,
 // offline once gone, and the list reaches the others as it changes.
 func TestPresence(t *testing.T) {
+	t.Parallel()
 	eachStore(t, func(t *testing.T, newServer func(t *testing.T) *testServer) {
 		srv := newServer(t)
 		w := createWorkshop(t, srv.URL, "Presence")

@@ -14,6 +14,7 @@ import (
 // TestRetention: a workshop nobody uses for the retention time is deleted
 // with every trace, and its people are told; one in use is kept.
 func TestRetention(t *testing.T) {
+	t.Parallel()
 	// Short enough for a quick test; a live room renews its workshop every
 	// retention/4, so there is room for a slow scheduler before it lapses.
 	const retention = 800 * time.Millisecond
