@@ -23,8 +23,8 @@ type notice struct {
 
 var (
 	noticeGone = notice{
-		Heading:  "This workshop is not here",
-		Message:  "It was deleted, or it never existed. Check the link or the code with the person running the session.",
+		Heading:  "This workshop was deleted or does not exist",
+		Message:  "Check the link, or the code, with the person running the session. A workshop that was deleted is gone for good: nothing of it is kept.",
 		Link:     "/",
 		LinkText: "Go to the start page",
 	}

@@ -204,7 +204,7 @@ func TestGonePages(t *testing.T) {
 		if res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("%s: got %d %s, want a 404 page", path, res.StatusCode, res.Header.Get("Content-Type"))
 		}
-		if !strings.Contains(body, "deleted, or it never existed") || !strings.Contains(body, `<a href="/">`) || strings.Contains(body, `"error"`) {
+		if !strings.Contains(body, "was deleted or does not exist") || !strings.Contains(body, `<a href="/">`) || strings.Contains(body, `"error"`) {
 			t.Errorf("%s: the page does not say the workshop is gone, with a way on:\n%s", path, body)
 		}
 		checkSecurityHeaders(t, res.Header)
