@@ -62,7 +62,30 @@ async function create(e) {
   }
 }
 
+// sample makes a practice workshop full of example cards, to rehearse
+// with, and opens it as its facilitator.
+async function sample(e) {
+  const button = e.currentTarget;
+  const tokenField = byId('create-token-field');
+  const token = tokenField.hidden ? '' : byId('create-token').value.trim();
+  showError('sample-error', '');
+  button.disabled = true;
+  try {
+    const w = await call('POST', '/api/workshops', { body: { sample: true }, token });
+    location.assign(w.facilitatorUrl);
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      tokenField.hidden = false;
+      byId('create-token').focus();
+    }
+    showError('sample-error', err.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 byId('join-form').addEventListener('submit', join);
+byId('try-sample').addEventListener('click', sample);
 byId('create-form').addEventListener('submit', create);
 byId('join-code').addEventListener('input', () => showError('join-error', ''));
 byId('create-title-input').addEventListener('input', () => showError('create-error', ''));

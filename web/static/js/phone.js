@@ -16,7 +16,7 @@ const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ??
 const store = new WorkshopStore(code);
 
 function show(id) {
-  for (const s of ['loading', 'join-screen', 'missing', 'stopped', 'board-screen']) byId(s).hidden = s !== id;
+  for (const s of ['loading', 'join-screen', 'ended', 'missing', 'stopped', 'board-screen']) byId(s).hidden = s !== id;
 }
 
 async function joinScreen() {
@@ -25,8 +25,14 @@ async function joinScreen() {
     workshop = await call('GET', `/api/workshops/${encodeURIComponent(code)}`);
   } catch (err) {
     byId('missing-message').textContent =
-      err instanceof ApiError && err.status === 404 ? `No workshop has the code ${code || '(none)'}. It may have ended, or the code has a typo.` : err.message;
+      err instanceof ApiError && err.status === 404 ? `No workshop has the code ${code || '(none)'}. It may have been deleted, or the code may have a typo.` : err.message;
     return show('missing');
+  }
+  if (workshop.phase === 'closed') {
+    // Over before this phone joined: lead to what was agreed, not to a form.
+    byId('ended-title').textContent = `“${workshop.title}” is over, so it can no longer be joined.`;
+    byId('ended-link').href = `/s/${encodeURIComponent(workshop.code)}`;
+    return show('ended');
   }
   byId('join-title').textContent = `You are joining “${workshop.title}”.`;
   const name = byId('join-name');
