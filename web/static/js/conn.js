@@ -17,7 +17,7 @@ import { uuid } from './dom.js';
 
 const FIRST_DELAY = 500; // ms before the first reconnect; doubles each time
 const MAX_DELAY = 15000;
-const STOP = new Set(['badJoin', 'notFound', 'removed', 'deleted']);
+const STOP = new Set(['badJoin', 'notFound', 'removed', 'deleted', 'locked', 'full']);
 const FORGET = new Set(['removed', 'deleted']);
 const RETRY = new Set(['unavailable', 'rateLimited']);
 
@@ -30,12 +30,15 @@ function backoff(attempt) {
 export class Session extends EventTarget {
   /**
    * code is the join code or workshop id; key the facilitator key, if any;
-   * store the WorkshopStore that keeps identity, outbox and board.
+   * store the WorkshopStore that keeps identity, outbox and board; view
+   * 'wall' joins as a shared screen that shows what any participant could
+   * see and sends no ops.
    */
-  constructor({ code, key, store }) {
+  constructor({ code, key, store, view }) {
     super();
     this.code = code;
     this.key = key;
+    this.wall = view === 'wall';
     this.store = store;
     const me = store.identity() ?? {};
     this.you = me.you ?? null; // { id, name, role } from the last welcome
@@ -122,7 +125,7 @@ export class Session extends EventTarget {
 
   #joinFrame() {
     const me = this.store.identity() ?? {};
-    const f = { t: 'join', code: this.code, name: me.name ?? '', role: me.role ?? 'serviceUser' };
+    const f = this.wall ? { t: 'join', code: this.code, view: 'wall' } : { t: 'join', code: this.code, name: me.name ?? '', role: me.role ?? 'serviceUser' };
     if (this.key) f.key = this.key;
     if (me.token) f.token = me.token;
     if (this.board && !this.fresh && this.epoch) {
