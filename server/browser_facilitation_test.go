@@ -10,104 +10,171 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestBrowserFacilitation (issue "Facilitation"): the facilitator runs a
-// whole session from the facilitator page with two phones joined: private
-// ideas reach the other phone face down, the reveal shows them, people
-// vote, the facilitator agrees a level for a stage and marks an agreed
-// card, the phones answer the consent round, the board is paused and
-// closed, and the phones get a link to the take-home summary. On the way
-// it checks the projector view and whose voice the board shows, and takes
-// the screenshots of every phase.
+// TestBrowserFacilitation (issues "Facilitation", "The wall and the run
+// of a workshop"): the facilitator runs a whole workshop from the steps on
+// the facilitator page, with two phones: the private link is offered and
+// survives a reload; private ideas stay face down on the facilitator's
+// screen unless turned up on purpose; the reveal; votes hidden until
+// shown, then shown; a cell sorted by votes; a move undone; who wrote a
+// card; a level agreed for Plan; a consent round with "x of y answered";
+// joins closed; approval of a new card; the end, with the phones led to
+// the summary. Screenshots of each step at 1920x1080 and 390x844.
 func TestBrowserFacilitation(t *testing.T) {
 	srv := newEmbeddedServer(t)
 	w := createWorkshop(t, srv.URL, "How members shape our survey")
 	b := newBrowser(t, srv.URL)
-	fac := b.facilitator(w)
+	fac := b.open("facilitator", projectorW, projectH)
+	fac.goTo(w.FacilitatorURL, `document.getElementById('conn')?.dataset.state === 'live'`)
+
+	// The private link: offered once, with copy and email, and kept by the tab.
+	fac.wait(`!document.getElementById('keep-link').hidden`)
+	if got := fac.str(`document.getElementById('keep-link-url').value`); !strings.HasSuffix(got, "/f/"+w.ID+"#key="+w.FacilitatorKey) {
+		t.Errorf("private link shown: %q, want the facilitator link with its key", got)
+	}
+	if mail := fac.str(`document.getElementById('keep-link-mail').href`); !strings.HasPrefix(mail, "mailto:?subject=") || !strings.Contains(mail, w.FacilitatorKey) {
+		t.Errorf("email link %q, want a mailto: with the private link", mail)
+	}
+	if fac.truth(`location.href.includes('key=')`) {
+		t.Errorf("the key is still in the address bar")
+	}
+	fac.shot("guide-0-new")
+	fac.click("#keep-link-done")
+	fac.do(chromedp.Reload())
+	fac.wait(`document.getElementById('conn')?.dataset.state === 'live'`)
+	if !fac.truth(`document.getElementById('keep-link').hidden`) {
+		t.Errorf("after a reload: the private link box is back, want it kept away once dismissed")
+	}
+
 	sam := b.joinPhone("phone-sam", w, "serviceUser", "Sam")
 	kim := b.joinPhone("phone-kim", w, "staff", "")
 	fac.waitText("#people-summary", "2 online, 2 joined")
 
-	shots := func(phase string) {
+	step := 0
+	shots := func(name string) {
+		step++
 		for _, p := range []*tab{sam, fac} {
 			p.eval(`window.scrollTo({ top: 0, behavior: 'instant' })`, nil)
 		}
-		sam.shot("phone-" + phase)
-		sam.shot("phone-" + phase + "-full")
-		fac.shot("facilitator-" + phase)
-		fac.shot("facilitator-" + phase + "-full")
+		sam.shot(fmt.Sprintf("guide-%d-%s-phone", step, name))
+		fac.shot(fmt.Sprintf("guide-%d-%s-facilitator", step, name))
+		if name == "approval" {
+			fac.shot("guide-approval-facilitator-full")
+		}
+	}
+	current := func(title string) {
+		t.Helper()
+		fac.wait(`document.querySelector('#guide [aria-current=step] .step-title')?.textContent === ` + jsString(title))
+	}
+	press := func(label string) {
+		t.Helper()
+		fac.clickJS(buttonJS("#guide", label))
 	}
 
-	// Open: ideas are seen by everyone as they come.
-	sam.addCard("Ask members which questions matter most", "plan/consultation")
-	fac.card("Ask members which questions matter most")
-	kim.card("Ask members which questions matter most")
-	shots("open")
+	// 1. Welcome and join.
+	current("Welcome and join")
+	fac.wait(`document.getElementById('join-code').textContent === ` + jsString(w.Code[:3]+"-"+w.Code[3:]))
+	shots("welcome")
 
-	// Private: each phone sees its own text and the other's card face down.
-	fac.clickJS(buttonJS(".phase-buttons", "Private"))
+	// 2. Ideas in private: other people's text is face down on the
+	// facilitator's screen too, until turned up on purpose.
+	press("Next: Ideas in private")
+	current("Ideas in private")
+	press("Start private ideas")
 	for _, p := range []*tab{sam, kim, fac} {
 		p.phase("private")
 	}
+	sam.wait(`document.getElementById('timer').textContent.includes('Time left')`)
 	samIdea := "Members co-write the survey with us"
 	kimIdea := "Staff and the youth panel test the survey together"
 	sam.addCard(samIdea, "plan/participation")
 	kim.addCard(kimIdea, "plan/participation")
 	sam.waitSent()
 	kim.waitSent()
-	for _, tt := range []struct {
-		p          *tab
-		own, other string
-		hidden     int // every card of someone else is face down
-	}{{sam, samIdea, kimIdea, 1}, {kim, kimIdea, samIdea, 2}} {
-		tt.p.card(tt.own)
-		tt.p.wait(fmt.Sprintf(`document.querySelectorAll('#board .card.hidden-card').length === %d`, tt.hidden))
-		if tt.p.truth(`document.body.textContent.includes(` + jsString(tt.other) + `)`) {
-			t.Errorf("%s: private phase shows another person's text %q", tt.p.name, tt.other)
+	fac.wait(`document.querySelectorAll('#board .card.hidden-card').length === 2`)
+	for _, p := range []*tab{sam, kim, fac} {
+		for _, text := range []string{samIdea, kimIdea} {
+			own := (p == sam && text == samIdea) || (p == kim && text == kimIdea)
+			if !own && p.truth(`document.body.innerText.includes(`+jsString(text)+`)`) {
+				t.Errorf("%s: private phase shows someone else's text %q", p.name, text)
+			}
 		}
 	}
+	shots("private")
+	fac.click("#show-private")
+	fac.clickJS(buttonJS("dialog", "Show them here"))
 	fac.card(samIdea)
 	fac.card(kimIdea)
-	shots("private")
+	fac.click("#show-private")
+	fac.wait(`document.querySelectorAll('#board .card.hidden-card').length === 2`)
 
-	// Reveal: back to open, everyone reads everything.
-	fac.clickJS(buttonJS(".phase-buttons", "Open"))
+	// 3. Reveal.
+	press("Next: Reveal")
+	current("Reveal")
+	press("Reveal all ideas")
 	sam.card(kimIdea)
 	kim.card(samIdea)
-	if n := sam.num(`document.querySelectorAll('#board .card.hidden-card').length`); n != 0 {
-		t.Errorf("after the reveal: %d cards still face down on a phone, want 0", n)
-	}
+	fac.card(samIdea)
+	current("Discuss and vote")
+	shots("reveal")
 
-	// Vote: each phone votes for the other's idea; Sam votes twice.
+	// 4. Vote, with counts hidden until shown: the facilitator sees them,
+	// the phones do not.
+	press("Start voting")
+	sam.waitText("#votes-left", "Votes left: 3 of 3")
 	sam.clickJS(buttonJS(sam.card(kimIdea), "Vote"))
 	sam.waitText(sam.card(kimIdea)+" .my-votes", "Your votes: 1")
 	sam.clickJS(buttonJS(sam.card(kimIdea), "Vote"))
 	kim.clickJS(buttonJS(kim.card(samIdea), "Vote"))
 	fac.waitText(fac.card(kimIdea)+" .card-meta", "2 votes")
 	fac.waitText(fac.card(samIdea)+" .card-meta", "1 vote")
-	sam.waitText("#votes-left", "Votes left: 1 of 3")
+	sam.waitText(sam.card(kimIdea)+" .my-votes", "Your votes: 2")
+	for _, p := range []*tab{sam, kim} {
+		if p.truth(`[...document.querySelectorAll('#board .card-meta')].some((m) => / votes?\b/.test(m.textContent))`) {
+			t.Errorf("%s: a vote count shows while results are hidden", p.name)
+		}
+	}
+	shots("vote-hidden")
+	press("Show the votes")
+	sam.waitText(sam.card(kimIdea)+" .card-meta", "2 votes")
+	kim.waitText(kim.card(kimIdea)+" .card-meta", "2 votes")
 
-	// Whose voice, per stage: cards and votes by service users and staff.
-	fac.waitText("#stage-plan .stage-voice", "service users: 2 cards, 2 votes")
-	fac.waitText("#stage-plan .stage-voice", "staff: 1 card, 1 vote")
-	sam.waitText("#stage-plan .stage-voice", "service users: 2 cards, 2 votes") // phones count votes by role too
+	// Sort the cell by votes: Kim's idea (2 votes) goes before Sam's (1).
+	first := `document.querySelector('#stage-plan .cell[data-level=participation] .card .card-text')?.textContent`
+	if got := fac.str(first); got != samIdea {
+		t.Fatalf("before sorting: first card %q, want %q", got, samIdea)
+	}
+	fac.clickJS(buttonJS(`#stage-plan .cell[data-level=participation]`, "Sort by votes"))
+	for _, p := range []*tab{fac, sam, kim} {
+		p.wait(first + ` === ` + jsString(kimIdea))
+	}
 
-	// The projector: focus a stage, start a timer, show the board only.
-	fac.do(setSelect("#focus-stage", "plan"))
+	// Undo the facilitator's last move.
+	fac.click(fac.card(samIdea) + " .card-main")
+	fac.do(setSelect("#pick-stage", "do"))
+	fac.do(setSelect("#pick-level", "consultation"))
+	fac.clickJS(buttonJS(".picked", "Move"))
+	sam.wait(`document.querySelector('#stage-do .cell[data-level=consultation] .card')`)
+	fac.click("#undo-move")
+	for _, p := range []*tab{fac, sam} {
+		p.wait(`document.querySelectorAll('#stage-plan .cell[data-level=participation] .card').length === 2`)
+	}
+
+	// Who wrote a card: for the facilitator only, by name or numbered.
+	fac.click(fac.card(kimIdea) + " .card-main")
+	fac.waitText(".picked .picked-by", "Written by anonymous staff 1.")
+	fac.clickJS(buttonJS(".picked", "Done"))
+	fac.click(fac.card(samIdea) + " .card-main")
+	fac.waitText(".picked .picked-by", "Written by Sam (service user).")
+	fac.clickJS(buttonJS(".picked", "Done"))
+	if sam.truth(`document.body.innerText.includes('Written by')`) {
+		t.Errorf("a phone shows who wrote a card")
+	}
+
+	// 5. Agree a level per stage.
+	press("Next: Agree a level per stage")
+	current("Agree a level per stage")
+	press("Look at Plan")
 	sam.wait(`!document.getElementById('focus-note').hidden`)
-	fac.click(`#controls form.inline button[type=submit]`)
-	fac.wait(`!document.getElementById('timer').hidden`)
-	sam.wait(`document.getElementById('timer').textContent.includes('Time left')`)
-	fac.click("#board-only")
-	checkProjector(t, fac, w)
-	fac.shot("projector-1280")
-	fac.resize(projectorW, projectH)
-	checkProjector(t, fac, w)
-	fac.shot("projector-1920")
-	fac.resize(laptopW, laptopH)
-	fac.click("#board-only")
-	fac.wait(`getComputedStyle(document.querySelector('.side')).display !== 'none'`)
-
-	// Agree a level for Plan and mark an agreed card.
 	fac.do(setSelect("#agree-plan", "participation"))
 	fac.typeInto("#note-plan", "Members help choose what we measure")
 	fac.clickJS(buttonJS("#stage-plan .stage-agree", "Save"))
@@ -116,43 +183,86 @@ func TestBrowserFacilitation(t *testing.T) {
 	fac.clickJS(buttonJS(".picked", "Mark as agreed action"))
 	fac.wait(`document.querySelector(` + jsString(fac.card(kimIdea)) + `).classList.contains('agreed')`)
 	fac.clickJS(buttonJS(".picked", "Done"))
-	sam.wait(`document.querySelector(` + jsString(sam.card(kimIdea)) + `).classList.contains('agreed')`)
-
-	// Consent from the phones; the facilitator sees the counts. Sam
-	// changes their mind once, which must not count twice.
-	for _, p := range []*tab{sam, kim} {
-		p.wait(`!document.querySelector('#stage-plan .consent').hidden`)
-		checkConsentButtons(t, p)
+	if sam.truth(`[...document.querySelectorAll('button')].some((b) => b.offsetParent && b.textContent === 'Disagree')`) {
+		t.Errorf("a phone asks for consent before the facilitator does")
 	}
-	sam.tapJS(buttonJS("#stage-plan .consent", "Not sure"))
-	fac.waitText("#stage-plan .counts", "Consent: 0 agree, 1 not sure, 0 disagree")
-	sam.tapJS(buttonJS("#stage-plan .consent", "Agree"))
-	kim.tapJS(buttonJS("#stage-plan .consent", "Disagree"))
-	fac.waitText("#stage-plan .counts", "Consent: 1 agree, 0 not sure, 1 disagree")
-	sam.waitText("#stage-plan .consent", "Your answer: Agree")
-	sam.do(chromedp.ScrollIntoView(chromedp.CSS("#stage-plan .consent")))
-	sam.shot("phone-consent")
+	shots("agree")
 
-	// A phone that lost its copy of the board learns its own answer from
-	// the server (myConsent), not from a guess.
-	sam.eval(`localStorage.removeItem('withboard:' + `+jsString(w.Code)+` + ':board'); history.scrollRestoration = 'manual'`, nil)
+	// 6. Consent: a round on Plan, answered from the phones.
+	press("Next: Consent")
+	current("Consent")
+	press("Ask for consent on Plan")
+	fac.waitText("#stage-plan .counts", "(0 of 2 answered)")
+	consent := fmt.Sprintf(`[...document.querySelectorAll('button')].find((b) => b.offsetParent && b.textContent.trim() === %s)`, jsString("Not sure"))
+	sam.wait(consent)
+	sam.tapJS(consent)
+	fac.waitText("#stage-plan .counts", "Consent: 0 agree, 1 not sure, 0 disagree (1 of 2 answered)")
+	answer := func(p *tab, label string) {
+		js := fmt.Sprintf(`[...document.querySelectorAll('button')].find((b) => b.offsetParent && b.textContent.trim() === %s)`, jsString(label))
+		p.wait(js)
+		p.tapJS(js)
+	}
+	answer(sam, "Agree")
+	answer(kim, "Disagree")
+	fac.waitText("#stage-plan .counts", "Consent: 1 agree, 0 not sure, 1 disagree (2 of 2 answered)")
+	fac.waitText("#guide", "2 of 2 answered")
+	shots("consent")
+	press("End the round on Plan")
+	fac.wait(`!document.querySelector('#stage-plan .counts').textContent.includes('answered')`)
+
+	// Joins closed: a new phone is told, the people here stay.
+	fac.click(`#moderation input[type=checkbox]`) // "Let new people join"
+	fac.waitText("#joins-note", "Joining is closed")
+	late := b.open("phone-late", phoneW, phoneH)
+	late.goTo("/j/"+w.Code, `!document.getElementById('join-screen').hidden`)
+	late.tap(`input[name=role][value=serviceUser]`)
+	late.tap(`#join-form button[type=submit]`)
+	late.waitText("#stopped-message", "not taking new people")
 	sam.do(chromedp.Reload())
 	sam.waitLive()
-	sam.waitText("#stage-plan .consent", "Your answer: Agree")
-	if got := sam.str(`document.querySelector('#stage-plan .consent button[aria-pressed=true]')?.textContent`); got != "Agree" {
-		t.Errorf("after a reload with no kept board: pressed consent answer %q, want Agree", got)
-	}
 
-	// Paused, then closed.
-	fac.clickJS(buttonJS(".phase-buttons", "Paused"))
-	for _, p := range []*tab{sam, kim, fac} {
-		p.phase("locked")
+	// Approval: a new card reaches the facilitator, face down on this
+	// screen, and everyone else once approved.
+	fac.click(`#moderation .switch:nth-of-type(2) input`)
+	fac.wait(`document.querySelectorAll('#moderation input[type=checkbox]')[1].checked`)
+	waiting := "Ask the youth panel to pilot the questions"
+	sam.addCard(waiting, "do/conversation")
+	sam.waitSent()
+	fac.waitText(".queue-box", "1 card waits for approval")
+	if fac.truth(`document.body.innerText.includes(`+jsString(waiting)+`)`) || kim.truth(`document.body.innerText.includes(`+jsString(waiting)+`)`) {
+		t.Errorf("a card waiting for approval is readable on the facilitator's screen or on another phone")
 	}
-	if sam.truth(`document.querySelector('#new-text').offsetParent`) {
-		t.Errorf("paused: the phone can still write a card")
+	shots("approval")
+	fac.click("#show-private")
+	fac.clickJS(buttonJS("dialog", "Show them here"))
+	fac.clickJS(buttonJS(".queue", "Approve"))
+	kim.card(waiting)
+	fac.click("#show-private")
+
+	// The projector: "Show on a second screen" opens the wall with the key
+	// in its fragment; "Board only" shows no controls.
+	fac.eval(`window.open = (url) => { window.openedWall = url; return {}; }`, nil)
+	fac.click("#open-wall")
+	if got := fac.str(`window.openedWall`); got != "/w/"+w.Code+"#key="+w.FacilitatorKey {
+		t.Errorf("Show on a second screen opened %q, want the wall with the key in its fragment", got)
 	}
-	shots("locked")
-	fac.clickJS(buttonJS(".phase-buttons", "Finished"))
+	fac.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('details.more').open = true`))
+	fac.click(`#controls form.inline button[type=submit]`)
+	fac.wait(`!document.getElementById('timer').hidden`)
+	fac.click("#board-only")
+	checkProjector(t, fac, w)
+	fac.shot("projector-1920")
+	fac.resize(laptopW, laptopH)
+	checkProjector(t, fac, w)
+	fac.shot("projector-1280")
+	fac.click("#board-only")
+	fac.resize(projectorW, projectH)
+
+	// 7. Close and export.
+	press("Next: Close and export")
+	current("Close and export")
+	press("Finish the workshop")
+	fac.clickJS(buttonJS("dialog", "Finish"))
 	for _, p := range []*tab{sam, kim, fac} {
 		p.phase("closed")
 	}
@@ -176,6 +286,14 @@ func TestBrowserFacilitation(t *testing.T) {
 	sam.shot("phone-summary")
 }
 
+// facilitatorPhase sets the phase from the facilitator page's "More
+// controls".
+func (tb *tab) facilitatorPhase(label string) {
+	tb.t.Helper()
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('details.more').open = true`))
+	tb.clickJS(buttonJS(".phase-buttons", label))
+}
+
 // checkProjector checks the facilitator page in "Board only": join code
 // and QR big enough for the back of the room, the board, the timer and the
 // focused stage, and none of the facilitator's controls.
@@ -191,7 +309,7 @@ func checkProjector(t *testing.T, fac *tab, w created) {
 	fac.eval(`(() => {
 		const shown = (el) => el && el.offsetParent !== null && getComputedStyle(el).visibility !== 'hidden';
 		const controls = [...document.querySelectorAll('button, input, select, textarea')]
-			.filter((el) => shown(el) && el.id !== 'board-only' && !el.closest('.card'))
+			.filter((el) => shown(el) && el.id !== 'board-only' && !el.closest('.card') && !el.closest('.picked'))
 			.map((el) => el.id || el.textContent.trim() || el.tagName);
 		return {
 			qr: document.getElementById('qr').getBoundingClientRect().width,

@@ -32,10 +32,29 @@ async function failure(res) {
   return new ApiError(res.status, err?.error?.code ?? 'http', err?.error?.message ?? `The server answered ${res.status}.`);
 }
 
-/** download fetches an export with the facilitator key and saves it as a file. */
+// savedName is the file name the server gave (its UTF-8 filename* first),
+// or fallback.
+function savedName(res, fallback) {
+  const cd = res.headers.get('Content-Disposition') ?? '';
+  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+  if (utf8) {
+    try {
+      return decodeURIComponent(utf8[1]);
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  return /filename="([^"]+)"/i.exec(cd)?.[1] ?? fallback;
+}
+
+/**
+ * download fetches an export with the facilitator key and saves it under
+ * the name the server gives it, or filename.
+ */
 export async function download(path, token, filename) {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
   if (!res.ok) throw await failure(res);
+  filename = savedName(res, filename);
   const url = URL.createObjectURL(await res.blob());
   const a = Object.assign(document.createElement('a'), { href: url, download: filename });
   document.body.append(a);

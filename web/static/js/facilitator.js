@@ -1,8 +1,10 @@
-// The facilitator's page at /f/{id}#key=KEY: the board big enough for a
-// projector, how to join (code, link, QR), who is here, and the controls
-// that run the session. The key is read from the URL fragment, kept on
-// this computer only, and taken out of the address bar so that a
-// projected screen does not show it.
+// The facilitator's page at /f/{id}#key=KEY: the steps of the workshop,
+// the board, how to join (code, link, QR), who is here, and the controls
+// that run the session. The key is read from the URL fragment, kept in
+// this tab's sessionStorage only (it survives a reload, not a closed tab),
+// and taken out of the address bar so that a projected screen does not
+// show it. Other people's private cards are face down on this screen
+// unless the facilitator turns them up: the projector may be showing it.
 
 import { ApiError, call } from './api.js';
 import { formatCode } from './code.js';
@@ -11,6 +13,9 @@ import { Controls } from './controls.js';
 import { ask } from './dialog.js';
 import { byId } from './dom.js';
 import { exportPanel } from './export.js';
+import { Guide } from './guide.js';
+import { roleName } from './grid.js';
+import { Moderation } from './moderation.js';
 import { People } from './people.js';
 import { StageAgreement } from './stageagree.js';
 import { WorkshopStore } from './store.js';
@@ -19,6 +24,33 @@ import { Workspace } from './workspace.js';
 
 const id = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const store = new WorkshopStore(`f:${id}`);
+const KEY = `withboard:key:${id}`;
+
+// tabMemory is a value kept in this tab's sessionStorage, which may be
+// unavailable (then it lasts as long as the page).
+function tabMemory(name) {
+  let value = null;
+  return {
+    get() {
+      try {
+        return sessionStorage.getItem(name) ?? value;
+      } catch {
+        return value;
+      }
+    },
+    set(v) {
+      value = v;
+      try {
+        sessionStorage.setItem(name, v);
+      } catch {
+        // kept in the page only
+      }
+    },
+  };
+}
+
+const keyMemory = tabMemory(KEY);
+const keptMemory = tabMemory(`${KEY}:kept`);
 
 function show(screen) {
   for (const s of ['loading', 'missing', 'stopped', 'board-screen']) byId(s).hidden = s !== screen;
@@ -34,28 +66,75 @@ function stopped(message) {
   show('stopped');
 }
 
-// takeKey moves the key from the fragment into this computer's storage.
+// takeKey moves the key from the fragment into this tab's memory. It
+// returns the key and whether it just arrived (a new workshop, or the
+// link opened again).
 function takeKey() {
   const fromUrl = new URLSearchParams(location.hash.slice(1)).get('key');
   if (fromUrl) {
-    store.saveIdentity({ key: fromUrl, role: 'facilitator', name: '' });
+    keyMemory.set(fromUrl);
     history.replaceState(null, '', location.pathname + location.search);
   }
-  return store.identity()?.key ?? '';
+  const kept = store.identity();
+  if (kept?.key) {
+    // Kept by an older page in this browser's lasting storage: move it to the tab.
+    if (!fromUrl && !keyMemory.get()) keyMemory.set(kept.key);
+    store.saveIdentity({ key: undefined });
+  }
+  store.saveIdentity({ role: 'facilitator', name: '' });
+  return { key: keyMemory.get() ?? '', arrived: !!fromUrl };
 }
 
-function joinBox(code) {
-  const link = `${location.origin}/j/${code}`;
+// Authors names who wrote a card, for the facilitator only: the name they
+// gave, or "anonymous service user 3", numbered in the order people joined.
+class Authors {
+  constructor() {
+    this.numbers = new Map(); // participant id -> number among the anonymous of their role
+    this.counts = {};
+  }
+
+  name(card, people, me) {
+    if (card.by === me.id) return 'you';
+    const anonymous = people.filter((p) => !p.name);
+    for (const p of anonymous) {
+      if (!this.numbers.has(p.id)) {
+        this.counts[p.role] = (this.counts[p.role] ?? 0) + 1;
+        this.numbers.set(p.id, this.counts[p.role]);
+      }
+    }
+    const p = people.find((x) => x.id === card.by);
+    if (!p) return `a ${roleName(card.byRole)} who is no longer in the workshop`;
+    if (p.name) return `${p.name} (${roleName(p.role)})`;
+    return `anonymous ${roleName(p.role)} ${this.numbers.get(p.id)}`;
+  }
+}
+
+// mask turns other people's private cards, and cards waiting for
+// approval, face down in what this screen draws. The board is not changed.
+function mask(view, me) {
+  const hide = (c) => !c.hidden && c.by !== me.id && (view.phase === 'private' || c.awaitingApproval);
+  if (![...view.cards.values()].some(hide)) return view;
+  const cards = new Map();
+  for (const [cid, c] of view.cards) cards.set(cid, hide(c) ? { ...c, text: undefined, hidden: true, masked: true } : c);
+  return { ...view, cards };
+}
+
+function joinBox(code, links) {
+  const link = links?.joinUrl ?? `${location.origin}/j/${code}`;
   byId('join-code').textContent = formatCode(code);
   byId('join-link').href = link;
   byId('join-link').textContent = link.replace(/^https?:\/\//, '');
   const qr = byId('qr');
   qr.src = `/api/workshops/${encodeURIComponent(code)}/qr.svg`;
   qr.alt = `QR code: scan it to join with the code ${formatCode(code)}`;
+  byId('loopback').hidden = !links?.loopback;
 }
 
-async function copyLink(key) {
-  const link = `${location.origin}/f/${id}#key=${key}`;
+function privateLink(links, key) {
+  return `${links?.facilitatorUrl ?? `${location.origin}/f/${id}`}#key=${key}`;
+}
+
+async function copyLink(link) {
   try {
     await navigator.clipboard.writeText(link);
     toast('Copied. Keep this link private: anyone who has it can run the workshop.');
@@ -64,19 +143,78 @@ async function copyLink(key) {
   }
 }
 
-function start(workshop, key) {
-  joinBox(workshop.code);
-  const session = new Session({ code: id, key, store });
-  let parts = null;
-  const workspace = new Workspace(session, (view, me) => {
-    parts.controls.update(view);
-    parts.agreement.update(view);
-    parts.people.update(view.participants, me);
+// keepLink shows, once per new link, the facilitator's private link with
+// ways to keep it: it is the only way back in.
+function keepLink(workshop, link, arrived) {
+  const box = byId('keep-link');
+  byId('keep-link-url').value = link;
+  const subject = `Your link to run “${workshop.title}”`;
+  const body = `Open this link to run the workshop again. Keep it private: anyone who has it can run the workshop.\n\n${link}\n`;
+  byId('keep-link-mail').href = `mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
+  byId('keep-link-copy').addEventListener('click', () => copyLink(link));
+  byId('keep-link-done').addEventListener('click', () => {
+    keptMemory.set('yes');
+    box.hidden = true;
+    byId('title').focus();
   });
+  box.hidden = !(arrived && !keptMemory.get());
+}
+
+// privateToggle is the explicit switch that shows private text on this
+// screen; it starts off on every load.
+function privateToggle(onChange) {
+  const button = byId('show-private');
+  let on = false;
+  button.addEventListener('click', async () => {
+    if (!on) {
+      const answer = await ask({
+        title: 'Show private cards on this screen?',
+        message: 'Everyone who can see this screen will read other people’s private ideas and cards waiting for approval. If a projector shows this screen, open the board on a second screen first.',
+        choices: [{ label: 'Show them here', value: 'show' }],
+        cancel: 'Keep them hidden',
+      });
+      if (!answer) return;
+    }
+    on = !on;
+    button.setAttribute('aria-pressed', String(on));
+    button.textContent = on ? 'Hide private cards on this screen' : 'Show private cards on this screen';
+    document.body.classList.toggle('showing-private', on);
+    onChange(on);
+  });
+  return () => on;
+}
+
+function start(workshop, key, links, arrived) {
+  joinBox(workshop.code, links);
+  keepLink(workshop, privateLink(links, key), arrived);
+  const session = new Session({ code: id, key, store });
+  const authors = new Authors();
+  const author = (card) => authors.name(card, session.board?.participants ?? [], session.you);
+  let parts = null;
+  const showing = privateToggle(() => workspace.render());
+  const workspace = new Workspace(
+    session,
+    (view, me) => {
+      parts.guide.update(view);
+      parts.controls.update(view);
+      parts.agreement.update(view);
+      parts.moderation.update(view, { showText: showing(), canUndo: !!workspace.lastMove });
+      parts.people.update(view.participants, me);
+    },
+    {
+      // Board only is for projecting: private text stays face down there, whatever the switch says.
+      present: (view, me) => (showing() && !document.body.classList.contains('board-only') ? view : mask(view, me)),
+      sort: (stage, level) => send({ kind: 'cell.sort', stage, level }),
+      approve: (cardId) => send({ kind: 'card.approve', cardId }),
+      author,
+    },
+  );
   const send = (op) => workspace.send(op);
   parts = {
+    guide: new Guide(byId('guide'), send, tabMemory(`withboard:step:${id}`)),
     controls: new Controls(byId('controls'), send),
     agreement: new StageAgreement((stage) => workspace.board.slot(stage), send),
+    moderation: new Moderation(byId('moderation'), { send, undo: () => workspace.undoMove(), approve: (cardId) => send({ kind: 'card.approve', cardId }) }),
     people: new People(byId('people'), byId('people-summary'), send),
   };
   exportPanel(byId('export'), id, key, workshop.code, () => {
@@ -84,11 +222,16 @@ function start(workshop, key) {
     stopped('The workshop was deleted. Nothing of it is kept.');
   });
   session.addEventListener('stop', (e) => stopped(e.detail.message));
-  byId('copy-link').addEventListener('click', () => copyLink(key));
+  byId('copy-link').addEventListener('click', () => copyLink(privateLink(links, key)));
+  byId('open-wall').addEventListener('click', () => {
+    const wall = window.open(`/w/${encodeURIComponent(workshop.code)}#key=${encodeURIComponent(key)}`, `withboard-wall-${workshop.code}`);
+    if (!wall) toast('The browser blocked the new window. Allow pop-ups for this page, or open the wall link on the other screen.');
+  });
   const boardOnly = byId('board-only');
   boardOnly.addEventListener('click', () => {
     const on = document.body.classList.toggle('board-only');
     boardOnly.setAttribute('aria-pressed', String(on));
+    workspace.render();
   });
   show('board-screen');
   workspace.render();
@@ -96,15 +239,21 @@ function start(workshop, key) {
 }
 
 async function main() {
-  const key = takeKey();
-  if (!key) return missing('This page needs the private link you were given when you made the workshop.');
+  const { key, arrived } = takeKey();
+  if (!key) {
+    return missing(
+      'This page needs your private link, the one you were given when you made the workshop (it ends with #key=…). This tab no longer has it: open that link again. Without it, nobody can run this workshop.',
+    );
+  }
   let workshop;
   try {
     workshop = await call('GET', `/api/workshops/${encodeURIComponent(id)}`);
   } catch (err) {
     return missing(err instanceof ApiError && err.status === 404 ? 'This workshop does not exist, or it was deleted.' : err.message);
   }
-  start(workshop, key);
+  // The links phones can reach; without them the page still runs on this address.
+  const links = await call('GET', `/api/workshops/${encodeURIComponent(id)}/links`, { token: key }).catch(() => null);
+  start(workshop, key, links, arrived);
 }
 
 main();

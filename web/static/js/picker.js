@@ -9,12 +9,16 @@ import { canAgree, canEdit, canMove } from './rules.js';
 
 /**
  * Picker shows the picked card. on.move(stage, level), on.edit(),
- * on.remove(), on.agree(agreed) and on.done() act on it.
+ * on.remove(), on.agree(agreed) and on.done() act on it; on.approve(),
+ * when given, lets a card waiting for approval through, and on.author(card)
+ * says who wrote it.
  */
 export class Picker {
   constructor(parent, on) {
     this.text = h('p', { class: 'picked-text' });
     this.where = h('p', { class: 'hint' });
+    this.author = on.author;
+    this.by = h('p', { class: 'hint picked-by' });
     this.stage = h('select', { id: 'pick-stage' }, h('option', { value: '', text: 'Not placed' }), ...STAGES.map((s) => h('option', { value: s.id, text: s.name })));
     this.level = h('select', { id: 'pick-level' }, ...LEVELS.map((l) => h('option', { value: l.id, text: l.name })));
     this.placeBox = h(
@@ -28,15 +32,17 @@ export class Picker {
     this.editBtn = h('button', { type: 'button', text: 'Edit text', onclick: on.edit });
     this.removeBtn = h('button', { type: 'button', class: 'danger', text: 'Delete', onclick: on.remove });
     this.agreeBtn = h('button', { type: 'button', onclick: () => on.agree(this.agreeBtn.dataset.next === 'true') });
+    this.approveBtn = h('button', { type: 'button', class: 'primary', text: 'Approve: show it to everyone', hidden: true, onclick: () => on.approve?.() });
     this.title = h('h2', { id: 'picked-title', tabIndex: -1, text: 'Selected card' });
     this.el = h(
       'section',
       { class: 'picked', 'aria-labelledby': 'picked-title', hidden: true },
       this.title,
       this.text,
+      this.by,
       this.where,
       this.placeBox,
-      h('div', { class: 'actions' }, this.editBtn, this.removeBtn, this.agreeBtn, h('button', { type: 'button', class: 'quiet', text: 'Done', onclick: on.done })),
+      h('div', { class: 'actions' }, this.approveBtn, this.editBtn, this.removeBtn, this.agreeBtn, h('button', { type: 'button', class: 'quiet', text: 'Done', onclick: on.done })),
     );
     this.stage.addEventListener('change', () => {
       this.level.disabled = !this.stage.value;
@@ -57,6 +63,9 @@ export class Picker {
     if (!card) return;
     this.text.textContent = card.hidden ? HIDDEN_TEXT : card.text;
     this.where.textContent = `Now: ${placeName(card.stage, card.level)}.`;
+    this.by.hidden = !this.author;
+    if (this.author) this.by.textContent = `Written by ${this.author(card)}.`;
+    this.approveBtn.hidden = !(card.awaitingApproval && canAgree(b, me));
     this.placeBox.hidden = !canMove(b, me, card);
     if (changed) {
       this.stage.value = card.stage ?? '';
@@ -64,6 +73,7 @@ export class Picker {
       this.level.disabled = !card.stage;
     }
     this.editBtn.hidden = this.removeBtn.hidden = !canEdit(b, me, card);
+    if (card.masked) this.editBtn.hidden = true; // its text is not to be shown on this screen
     this.agreeBtn.hidden = !canAgree(b, me);
     this.agreeBtn.dataset.next = String(!card.agreed);
     this.agreeBtn.textContent = card.agreed ? 'Unmark agreed action' : 'Mark as agreed action';

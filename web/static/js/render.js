@@ -19,6 +19,7 @@ export class BoardView {
    * on.pick(cardId) selects a card; on.vote(cardId, delta) votes;
    * on.move(cardId, stage, level, beforeId) places a card before another,
    * or last when beforeId is null. stage and level are null for the tray.
+   * on.sort(stage, level), when given, offers to sort a cell by votes.
    */
   constructor(root, on) {
     this.root = root;
@@ -74,6 +75,7 @@ export class BoardView {
       while (zone.list.children.length > ids.length) zone.list.lastElementChild.remove();
       zone.count.textContent = countText(ids.length);
       zone.place.hidden = !selected;
+      if (zone.sort) zone.sort.hidden = ids.length < 2 || !b.resultsShown || b.phase === 'closed' || b.phase === 'private';
       zone.el.classList.toggle('agreed-level', !!zone.stage && b.stages[zone.stage].agreedLevel === zone.level);
     }
     for (const [id, el] of this.cardEls) {
@@ -136,8 +138,12 @@ export class BoardView {
     const badge = stage ? h('p', { class: 'agreed-badge', text: 'Agreed level for this stage' }) : null;
     const list = h('ol', { class: 'cards' });
     const place = h('button', { type: 'button', class: 'place', 'data-action': 'place', hidden: true }, stage ? `Put it here: ${placeName(stage, level)}` : 'Put it back in the tray');
-    const el = h(stage ? 'div' : 'section', { class: stage ? `cell level-${level}` : 'tray', 'data-stage': stage ?? '', 'data-level': level ?? '' }, title, badge, about, list, place);
-    this.zones.push({ el, list, count, place, stage, level });
+    const sort =
+      stage && this.on.sort
+        ? h('button', { type: 'button', class: 'quiet sort', 'data-action': 'sort', hidden: true, 'aria-label': `Sort ${placeName(stage, level)} by votes`, text: 'Sort by votes' })
+        : null;
+    const el = h(stage ? 'div' : 'section', { class: stage ? `cell level-${level}` : 'tray', 'data-stage': stage ?? '', 'data-level': level ?? '' }, title, badge, about, list, place, sort);
+    this.zones.push({ el, list, count, place, sort, stage, level });
     return el;
   }
 
@@ -147,6 +153,7 @@ export class BoardView {
     const zone = e.target.closest('[data-stage]');
     if (action?.dataset.action === 'pick') return this.on.pick(cardId);
     if (action?.dataset.action === 'vote') return this.on.vote(cardId, Number(action.dataset.delta));
+    if (action?.dataset.action === 'sort') return this.on.sort(zone.dataset.stage, zone.dataset.level);
     if (zone && this.selected && (action?.dataset.action === 'place' || !action)) {
       this.on.move(this.selected, zone.dataset.stage || null, zone.dataset.level || null, null);
     }

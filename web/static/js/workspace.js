@@ -32,12 +32,17 @@ function moveOp(b, cardId, stage, level, beforeId) {
 
 /**
  * Workspace runs the board screen for a session. onRender(view, me) lets
- * the page draw its own parts after each change.
+ * the page draw its own parts after each change. options.present(view, me)
+ * gives what the board draws (the facilitator page hides private text
+ * there); options.sort(stage, level), options.approve(cardId) and
+ * options.author(card) add the facilitator's tools.
  */
 export class Workspace {
-  constructor(session, onRender = () => {}) {
+  constructor(session, onRender = () => {}, options = {}) {
     this.session = session;
     this.onRender = onRender;
+    this.present = options.present ?? ((view) => view);
+    this.lastMove = null; // { cardId, stage, level, index }: where the last card moved came from
     this.selected = null;
     this.focusAfter = null; // card to focus once drawn
     this.focusPicker = false; // give the picked card's panel focus once drawn
@@ -49,6 +54,7 @@ export class Workspace {
       pick: (id) => this.#pick(id),
       vote: (id, delta) => this.send({ kind: 'card.vote', cardId: id, delta }),
       move: (id, stage, level, before) => this.#move(id, stage, level, before),
+      sort: options.sort,
     });
     this.composer = new Composer(byId('composer'), (text, stage, level) => {
       this.send({ kind: 'card.add', card: { id: uuid(), text, stage, level } });
@@ -58,6 +64,8 @@ export class Workspace {
       edit: () => this.#edit(),
       remove: () => this.#remove(),
       agree: (agreed) => this.send({ kind: 'card.agree', cardId: this.selected, agreed }),
+      approve: options.approve && (() => options.approve(this.selected)),
+      author: options.author,
       done: () => this.#pick(null),
     });
     const pill = byId('conn');
@@ -85,10 +93,26 @@ export class Workspace {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.#draw());
   }
 
+  /**
+   * undoMove puts the card this person moved last back where it was, and
+   * returns false when there is nothing to undo.
+   */
+  undoMove() {
+    const last = this.lastMove;
+    const view = this.session.view();
+    this.lastMove = null;
+    if (!last || !view?.cards.has(last.cardId)) return false;
+    this.send({ kind: 'card.move', cardId: last.cardId, stage: last.stage, level: last.level, index: last.index });
+    this.announcer.say(`Moved back to ${placeName(last.stage, last.level)}`);
+    this.render();
+    return true;
+  }
+
   #draw() {
     this.frame = 0;
-    const view = this.session.view();
     const me = this.session.you;
+    const raw = this.session.view();
+    const view = raw && me && this.present(raw, me);
     if (!view || !me) return;
     if (this.selected && !view.cards.has(this.selected)) this.selected = null;
     byId('title').textContent = view.title;
@@ -140,6 +164,8 @@ export class Workspace {
     const view = this.session.view();
     const op = id && moveOp(view, id, stage, level, before);
     if (op) {
+      const card = view.cards.get(id);
+      this.lastMove = { cardId: id, stage: card.stage, level: card.level, index: cell(view, card.stage, card.level).indexOf(id) };
       this.send(op);
       this.announcer.say(`Moved to ${placeName(stage, level)}`);
     }
