@@ -1,11 +1,14 @@
 // The consent round on the phone: once the facilitator records the level
-// agreed for a stage, each person says whether they go along with it.
+// agreed for a stage and asks the room about it, each person says whether
+// they go along with it. No question shows before it is asked; afterwards
+// only the person's own answer stays.
 
 import { h } from './dom.js';
 import { STAGES, levelName } from './grid.js';
 import { canConsent } from './rules.js';
 
-const ANSWERS = [
+/** ANSWERS are the consent answers, as the contract names them and as people read them. */
+export const ANSWERS = [
   { id: 'agree', label: 'Agree' },
   { id: 'unsure', label: 'Not sure' },
   { id: 'disagree', label: 'Disagree' },
@@ -30,21 +33,24 @@ export class ConsentRound {
     }
   }
 
-  /** update shows each stage's agreed level and this person's answer. */
+  /**
+   * update asks for an answer on the stage of the consent round, and
+   * shows elsewhere the answer this person gave, if any.
+   */
   update(b, me) {
     for (const [stage, p] of this.parts) {
       const st = b.stages[stage];
-      p.box.hidden = !st.agreedLevel;
-      if (!st.agreedLevel) continue;
-      p.agreed.replaceChildren('The group settled on ', h('strong', { text: levelName(st.agreedLevel) }), '.', st.note ? ` ${st.note}` : '');
       const answer = b.myConsent[stage];
-      const can = canConsent(b, me, stage);
-      p.question.hidden = p.ask.hidden = !can;
+      const asking = b.consentRound === stage && canConsent(b, me, stage);
+      p.box.hidden = !st.agreedLevel || !(asking || answer);
+      if (p.box.hidden) continue;
+      p.agreed.replaceChildren('The group settled on ', h('strong', { text: levelName(st.agreedLevel) }), '.', st.note ? ` ${st.note}` : '');
+      p.question.hidden = p.ask.hidden = !asking;
       ANSWERS.forEach((a, i) => p.buttons[i].setAttribute('aria-pressed', String(a.id === answer)));
       const pending = b.pendingStages?.has(stage) ? ' (not sent yet)' : '';
       const label = ANSWERS.find((a) => a.id === answer)?.label;
-      if (!answer) p.mine.textContent = can ? 'Choose one answer.' : 'You did not answer.';
-      else p.mine.textContent = `Your answer: ${label}${pending}.${can ? ' You can change it.' : ''}`;
+      if (!answer) p.mine.textContent = 'Choose one answer.';
+      else p.mine.textContent = `Your answer: ${label}${pending}.${asking ? ' You can change it while the facilitator is asking.' : ''}`;
     }
   }
 }

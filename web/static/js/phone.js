@@ -9,11 +9,27 @@ import { ask } from './dialog.js';
 import { byId, h } from './dom.js';
 import { stageName } from './grid.js';
 import { nickname } from './nickname.js';
+import { NowCard } from './now.js';
 import { WorkshopStore } from './store.js';
 import { Workspace } from './workspace.js';
 
 const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ?? ''));
 const store = new WorkshopStore(code);
+
+// How the stopped screen reads for the ways a session ends for good:
+// removed people are not asked back; a closed or full workshop may let
+// them in later, as the same person.
+const STOPS = {
+  removed: {
+    heading: 'You were removed from this workshop',
+    message: 'The facilitator removed you from this workshop, so this phone will not join it again.',
+    hint: 'If you think this is a mistake, talk to the facilitator.',
+  },
+  locked: { heading: 'You cannot join just now', hint: 'Your choices are kept on this phone. When the facilitator lets people in, try again.', retry: true },
+  full: { heading: 'This workshop is full', hint: 'Your choices are kept on this phone. If a place frees up, try again.', retry: true },
+  deleted: { heading: 'This workshop was deleted' },
+  badJoin: { rejoin: true },
+};
 
 function show(id) {
   for (const s of ['loading', 'join-screen', 'ended', 'missing', 'stopped', 'board-screen']) byId(s).hidden = s !== id;
@@ -68,24 +84,48 @@ function focusNote(view) {
   const note = byId('focus-note');
   note.hidden = !view.focus || view.phase === 'closed';
   if (!note.hidden) {
-    note.replaceChildren(`The facilitator is looking at ${stageName(view.focus)}. `, h('a', { href: `#stage-${view.focus}`, text: 'Go there' }));
+    note.replaceChildren(`The facilitator is looking at ${stageName(view.focus)}. `, h('a', { class: 'go-there', href: `#stage-${view.focus}`, text: 'Go there' }));
   }
 }
 
-function summary(view) {
-  byId('summary').hidden = view.phase !== 'closed';
-  byId('summary-link').href = `/s/${encodeURIComponent(code)}`;
-}
-
+// stopped shows why the session ended for good, and what the person can
+// do: join again as someone new (a bad join), try again as themselves
+// (joins closed, workshop full), or nothing here (removed).
 function stopped(code, message) {
-  byId('stopped-message').textContent = message;
-  const rejoin = byId('rejoin');
-  rejoin.hidden = code !== 'badJoin';
-  rejoin.addEventListener('click', () => {
+  const stop = STOPS[code] ?? {};
+  byId('stopped-heading').textContent = stop.heading ?? 'You are no longer connected';
+  byId('stopped-message').textContent = message || stop.message || '';
+  byId('stopped-hint').textContent = stop.hint ?? '';
+  byId('stopped-hint').hidden = !stop.hint;
+  byId('rejoin').hidden = !stop.rejoin;
+  byId('retry').hidden = !stop.retry;
+  byId('rejoin').onclick = () => {
     store.forget();
     location.reload();
-  });
+  };
+  byId('retry').onclick = () => location.reload();
   show('stopped');
+  byId('stopped-heading').focus();
+}
+
+// keepInSight keeps the now card, the timer and the focus note stuck to
+// the top while the board scrolls, as long as they take at most a third
+// of the screen. With larger text, or while the panel of a picked card
+// takes the bottom of the screen, only the timer and focus note stay.
+// Focus and "Go there" links scroll past what is stuck.
+function keepInSight() {
+  const bar = byId('now-bar');
+  const strip = bar.querySelector('.now-strip');
+  const fit = () => {
+    const whole = [...bar.children].reduce((sum, el) => sum + el.offsetHeight, 0);
+    const compact = whole > innerHeight / 3 || !!document.querySelector('.picked:not([hidden])');
+    bar.classList.toggle('compact', compact);
+    document.documentElement.style.setProperty('--stuck', `${compact ? strip.offsetHeight : whole}px`);
+  };
+  const watch = new ResizeObserver(fit);
+  for (const el of bar.children) watch.observe(el);
+  addEventListener('resize', fit);
+  return fit;
 }
 
 // boardScreen runs the live board; justJoined moves focus to its title
@@ -93,21 +133,28 @@ function stopped(code, message) {
 function boardScreen(justJoined = false) {
   const session = new Session({ code, store });
   let consent = null;
+  let now = null;
   let focusTitle = justJoined;
+  const fit = keepInSight();
   const workspace = new Workspace(session, (view, me) => {
+    now.update(view, me);
     consent.update(view, me);
     focusNote(view);
-    summary(view);
+    fit();
     if (focusTitle) {
       focusTitle = false;
       byId('title').focus();
     }
   });
-  consent = new ConsentRound(
-    (stage) => workspace.board.slot(stage),
-    (op) => workspace.send(op),
-  );
-  session.addEventListener('stop', (e) => stopped(e.detail.code, e.detail.message));
+  const send = (op) => workspace.send(op);
+  now = new NowCard(byId('now'), { summaryHref: `/s/${encodeURIComponent(code)}`, send, say: (s) => workspace.announcer.say(s) });
+  consent = new ConsentRound((stage) => workspace.board.slot(stage), send);
+  session.addEventListener('stop', (e) => {
+    // The session has forgotten a removed person; the mark keeps this
+    // phone from joining again as someone new.
+    if (e.detail.code === 'removed') store.saveIdentity({ removed: true });
+    stopped(e.detail.code, e.detail.message);
+  });
   byId('leave').addEventListener('click', async () => {
     const answer = await ask({
       title: 'Leave this workshop?',
@@ -125,5 +172,6 @@ function boardScreen(justJoined = false) {
 }
 
 if (!code) location.replace('/');
+else if (store.identity()?.removed) stopped('removed');
 else if (store.identity()?.role) boardScreen();
 else joinScreen();

@@ -35,7 +35,12 @@ export function canAgree(b, me) {
   return isFacilitator(me) && b.phase !== 'closed';
 }
 
-/** canConsent: participants answer for a stage once its level is agreed. */
+/**
+ * canConsent, as the server's consent.set: participants answer for a stage
+ * once its level is agreed, while the board takes changes, and while it is
+ * paused too when that stage's consent round is on.
+ */
 export function canConsent(b, me, stage) {
-  return !isFacilitator(me) && writable(b, me) && !!b.stages[stage].agreedLevel;
+  if (isFacilitator(me) || !b.stages[stage].agreedLevel || b.phase === 'closed') return false;
+  return b.phase !== 'locked' || b.consentRound === stage;
 }
