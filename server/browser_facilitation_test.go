@@ -163,9 +163,11 @@ func TestBrowserFacilitation(t *testing.T) {
 	fac.click(fac.card(kimIdea) + " .card-main")
 	fac.waitText(".picked .picked-by", "Written by anonymous staff 1.")
 	fac.clickJS(buttonJS(".picked", "Done"))
+	fac.wait(`document.querySelector('.picked').hidden`) // the layout settles before the next click
 	fac.click(fac.card(samIdea) + " .card-main")
 	fac.waitText(".picked .picked-by", "Written by Sam (service user).")
 	fac.clickJS(buttonJS(".picked", "Done"))
+	fac.wait(`document.querySelector('.picked').hidden`) // the layout settles before the next click
 	if sam.truth(`document.body.innerText.includes('Written by')`) {
 		t.Errorf("a phone shows who wrote a card")
 	}
@@ -183,6 +185,7 @@ func TestBrowserFacilitation(t *testing.T) {
 	fac.clickJS(buttonJS(".picked", "Mark as agreed action"))
 	fac.wait(`document.querySelector(` + jsString(fac.card(kimIdea)) + `).classList.contains('agreed')`)
 	fac.clickJS(buttonJS(".picked", "Done"))
+	fac.wait(`document.querySelector('.picked').hidden`) // the layout settles before the next click
 	if sam.truth(`[...document.querySelectorAll('button')].some((b) => b.offsetParent && b.textContent === 'Disagree')`) {
 		t.Errorf("a phone asks for consent before the facilitator does")
 	}

@@ -93,18 +93,29 @@ class Authors {
     this.counts = {};
   }
 
-  name(card, people, me) {
-    if (card.by === me.id) return 'you';
-    const anonymous = people.filter((p) => !p.name);
-    for (const p of anonymous) {
-      if (!this.numbers.has(p.id)) {
+  #number(people) {
+    for (const p of people) {
+      if (!p.name && !this.numbers.has(p.id)) {
         this.counts[p.role] = (this.counts[p.role] ?? 0) + 1;
         this.numbers.set(p.id, this.counts[p.role]);
       }
     }
+  }
+
+  /** person is what a person is called: their name, or "Anonymous staff 2". */
+  person(p, people) {
+    if (p.name) return p.name;
+    this.#number(people);
+    return `Anonymous ${roleName(p.role)} ${this.numbers.get(p.id)}`;
+  }
+
+  /** card says who wrote a card. */
+  card(card, people, me) {
+    if (card.by === me.id) return 'you';
     const p = people.find((x) => x.id === card.by);
     if (!p) return `a ${roleName(card.byRole)} who is no longer in the workshop`;
     if (p.name) return `${p.name} (${roleName(p.role)})`;
+    this.#number(people);
     return `anonymous ${roleName(p.role)} ${this.numbers.get(p.id)}`;
   }
 }
@@ -189,7 +200,8 @@ function start(workshop, key, links, arrived) {
   keepLink(workshop, privateLink(links, key), arrived);
   const session = new Session({ code: id, key, store });
   const authors = new Authors();
-  const author = (card) => authors.name(card, session.board?.participants ?? [], session.you);
+  const people = () => session.board?.participants ?? [];
+  const author = (card) => authors.card(card, people(), session.you);
   let parts = null;
   const showing = privateToggle(() => workspace.render());
   const workspace = new Workspace(
@@ -215,7 +227,7 @@ function start(workshop, key, links, arrived) {
     controls: new Controls(byId('controls'), send),
     agreement: new StageAgreement((stage) => workspace.board.slot(stage), send),
     moderation: new Moderation(byId('moderation'), { send, undo: () => workspace.undoMove(), approve: (cardId) => send({ kind: 'card.approve', cardId }) }),
-    people: new People(byId('people'), byId('people-summary'), send),
+    people: new People(byId('people'), byId('people-summary'), send, (p) => authors.person(p, people())),
   };
   exportPanel(byId('export'), id, key, workshop.code, () => {
     session.leave();

@@ -5,12 +5,17 @@ import { ask } from './dialog.js';
 import { h } from './dom.js';
 import { roleName } from './grid.js';
 
-/** People lists participants in list and sends participant.remove when asked. */
+/**
+ * People lists participants in list and sends participant.remove when
+ * asked; nameOf(person) is how a person is called (their name, or
+ * "anonymous service user 3").
+ */
 export class People {
-  constructor(list, summary, send) {
+  constructor(list, summary, send, nameOf = (p) => p.name || 'Anonymous') {
     this.list = list;
     this.summary = summary;
     this.send = send;
+    this.nameOf = nameOf;
     this.shown = ''; // the people last drawn, so unchanged lists keep focus
   }
 
@@ -27,9 +32,9 @@ export class People {
         h(
           'li',
           { class: p.online ? 'person online' : 'person' },
-          h('span', { class: 'person-name', text: p.name || 'Anonymous' }),
+          h('span', { class: 'person-name', text: this.nameOf(p) }),
           h('span', { class: 'person-info', text: `${roleName(p.role)} · ${p.online ? 'online' : 'offline'}` }),
-          h('button', { type: 'button', class: 'quiet', text: 'Remove', 'aria-label': `Remove ${p.name || 'anonymous'} (${roleName(p.role)})`, onclick: () => this.#remove(p) }),
+          h('button', { type: 'button', class: 'quiet', text: 'Remove', 'aria-label': `Remove ${this.nameOf(p)} (${roleName(p.role)})`, onclick: () => this.#remove(p) }),
         ),
       ),
     );
@@ -37,7 +42,7 @@ export class People {
 
   async #remove(p) {
     const answer = await ask({
-      title: `Remove ${p.name || 'this anonymous person'}?`,
+      title: `Remove ${this.nameOf(p)}?`,
       message: 'They will be disconnected and cannot come back with this phone. Their votes and consent answers are taken off the board.',
       choices: [
         { label: 'Remove, keep their cards', value: 'keep' },

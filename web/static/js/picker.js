@@ -65,7 +65,7 @@ export class Picker {
     this.where.textContent = `Now: ${placeName(card.stage, card.level)}.`;
     this.by.hidden = !this.author;
     if (this.author) this.by.textContent = `Written by ${this.author(card)}.`;
-    this.approveBtn.hidden = !(card.awaitingApproval && canAgree(b, me));
+    this.approveBtn.hidden = !(card.awaitingApproval && canAgree(b, me)) || !!card.masked; // approve what you can read
     this.placeBox.hidden = !canMove(b, me, card);
     if (changed) {
       this.stage.value = card.stage ?? '';
