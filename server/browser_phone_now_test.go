@@ -45,8 +45,9 @@ func (tb *tab) scrollToBottom() {
 }
 
 // consentQuestions is a JavaScript expression for the consent questions
-// and answer buttons a person can see, anywhere on the page.
-const consentQuestions = `[...document.querySelectorAll('.consent-ask, .consent-q, .now-answers')].filter((el) => el.offsetParent).length + (document.body.innerText.includes('Do you go along') ? 1 : 0)`
+// and answer buttons a person can see, anywhere on the page (what the
+// live region last said aside).
+const consentQuestions = `[...document.querySelectorAll('.consent-ask, .consent-q, .now-answers')].filter((el) => el.offsetParent).length + (document.getElementById('main').innerText.includes('Do you go along') ? 1 : 0)`
 
 // TestBrowserPhoneNow (issue "The phone says what is asked now"): the now
 // card at the top of the phone's board says, in plain words, what the
@@ -79,6 +80,13 @@ func TestBrowserPhoneNow(t *testing.T) {
 	phone.nowIs("You have used all your votes")
 	fac(map[string]any{"kind": "votes.set", "budget": 0})
 	phone.nowIs("Add your ideas and put them where you think they fit")
+	phone.scrollToBottom()
+	phone.tapJS(buttonJS("#now", "Write an idea"))
+	phone.wait(`document.activeElement === document.getElementById('new-text')`)
+	if !phone.inView("#new-text") {
+		t.Errorf("after Write an idea: the idea's text box is not on screen")
+	}
+	phone.eval(`document.activeElement.blur(); window.scrollTo({ top: 0, behavior: 'instant' })`, nil)
 	phone.shot("phone-now-open")
 
 	// Private.
@@ -92,7 +100,7 @@ func TestBrowserPhoneNow(t *testing.T) {
 	if n := phone.num(consentQuestions); n != 0 {
 		t.Errorf("before the consent round: %d consent questions or answer groups shown, want none", n)
 	}
-	if phone.truth(`document.body.innerText.includes('did not answer')`) {
+	if phone.truth(`document.getElementById('main').innerText.includes('did not answer')`) {
 		t.Errorf("before the consent round: the phone says the person did not answer")
 	}
 
@@ -104,6 +112,7 @@ func TestBrowserPhoneNow(t *testing.T) {
 	// The consent round, on a paused board: answered in the now card.
 	fac(map[string]any{"kind": "consent.round", "stage": "plan"})
 	phone.nowIs("Answer for Plan: the group settled on Conversation. Do you go along with it?")
+	phone.nowIs("The facilitator’s note: Members talk the survey through with us")
 	for _, label := range []string{"Agree", "Not sure", "Disagree"} {
 		if !phone.truth(buttonJS("#now", label)) {
 			t.Errorf("consent round: no %q button in the now card", label)

@@ -20,6 +20,7 @@ function consentNow(b, me, stage) {
   if (!canConsent(b, me, stage)) return { ...now, text: `The group is answering for ${stageName(stage)}: it settled on ${level}.` };
   now.ask = true;
   now.text = `Answer for ${stageName(stage)}: the group settled on ${level}. Do you go along with it?`;
+  now.note = b.stages[stage].note;
   const answer = ANSWERS.find((a) => a.id === b.myConsent[stage]);
   if (answer) {
     const pending = b.pendingStages?.has(stage) ? ' (not sent yet)' : '';
@@ -31,8 +32,10 @@ function consentNow(b, me, stage) {
 /**
  * nowState says what board b asks of me now: { key, text } where key
  * names the kind of moment (it changes when the moment does, not when a
- * count in text does), plus, in a consent round, stage, ask (answers are
- * offered) and answered (what this person chose); summary at the end.
+ * count in text does), plus, in a consent round, stage, note (the
+ * facilitator's words on it), ask (answers are offered) and answered
+ * (what this person chose); write when ideas are asked for; summary at
+ * the end.
  */
 export function nowState(b, me) {
   if (b.phase === 'closed') return { key: 'closed', text: 'The workshop has ended. Thank you.', summary: true };
@@ -40,7 +43,7 @@ export function nowState(b, me) {
   if (round && b.stages[round]?.agreedLevel) return consentNow(b, me, round);
   if (b.phase === 'locked') return { key: 'locked', text: 'Wait for the facilitator. The board is paused for now.' };
   if (b.phase === 'private') {
-    return { key: 'private', text: 'Add your ideas. Until the facilitator shows them all, only you and the facilitator can read them.' };
+    return { key: 'private', text: 'Add your ideas. Until the facilitator shows them all, only you and the facilitator can read them.', write: true };
   }
   if (b.voteBudget > 0 && me.role !== 'facilitator') {
     const left = votesLeft(b);
@@ -49,25 +52,28 @@ export function nowState(b, me) {
       : 'You have used all your votes. Tap Take back on a card to vote for another.';
     return { key: 'vote', text };
   }
-  return { key: 'add', text: 'Add your ideas and put them where you think they fit. Everyone sees them as they come in.' };
+  return { key: 'add', text: 'Add your ideas and put them where you think they fit. Everyone sees them as they come in.', write: true };
 }
 
 /**
  * NowCard draws nowState into its element. send(op) sends an answer;
- * say(sentence) tells screen reader users when the moment changes, except
- * with the phase, which the page already says aloud.
+ * write() takes the person to the form for a new idea; say(sentence)
+ * tells screen reader users when the moment changes, except with the
+ * phase, which the page already says aloud.
  */
 export class NowCard {
-  constructor(el, { summaryHref, send, say }) {
+  constructor(el, { summaryHref, send, say, write }) {
     this.say = say;
     this.text = h('p', { id: 'now-text', class: 'now-text' });
+    this.note = h('p', { class: 'now-note', hidden: true });
+    this.write = h('button', { type: 'button', class: 'quiet now-write', hidden: true, text: 'Write an idea', onclick: write });
     this.buttons = ANSWERS.map((a) =>
       h('button', { type: 'button', class: 'quiet', 'aria-pressed': 'false', text: a.label, onclick: () => send({ kind: 'consent.set', stage: this.stage, answer: a.id }) }),
     );
     this.ask = h('div', { class: 'now-answers', role: 'group', 'aria-labelledby': 'now-text', hidden: true }, ...this.buttons);
     this.answered = h('p', { class: 'now-answered', hidden: true });
     this.summary = h('p', { class: 'now-summary', hidden: true }, h('a', { class: 'link-button', href: summaryHref, text: 'See what the group agreed' }));
-    el.append(this.text, this.ask, this.answered, this.summary);
+    el.append(this.text, this.note, this.ask, this.answered, this.write, this.summary);
     this.shown = null; // { key, phase } last drawn
   }
 
@@ -76,6 +82,9 @@ export class NowCard {
     const now = nowState(b, me);
     this.stage = now.stage;
     this.text.textContent = now.text;
+    this.note.hidden = !now.note;
+    this.note.textContent = now.note ? `The facilitator’s note: ${now.note}` : '';
+    this.write.hidden = !now.write;
     this.ask.hidden = !now.ask;
     for (const [i, a] of ANSWERS.entries()) this.buttons[i].setAttribute('aria-pressed', String(!!now.answered && b.myConsent[now.stage] === a.id));
     this.answered.hidden = !now.answered;

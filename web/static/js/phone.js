@@ -25,8 +25,8 @@ const STOPS = {
     message: 'The facilitator removed you from this workshop, so this phone will not join it again.',
     hint: 'If you think this is a mistake, talk to the facilitator.',
   },
-  locked: { heading: 'You cannot join just now', hint: 'Your choices are kept on this phone. When the facilitator lets people in, try again.', retry: true },
-  full: { heading: 'This workshop is full', hint: 'Your choices are kept on this phone. If a place frees up, try again.', retry: true },
+  locked: { heading: 'You cannot join just now', hint: 'This phone remembers how you chose to join. When the facilitator lets people in, try again.', retry: true },
+  full: { heading: 'This workshop is full', hint: 'This phone remembers how you chose to join. If a place frees up, try again.', retry: true },
   deleted: { heading: 'This workshop was deleted' },
   badJoin: { rejoin: true },
 };
@@ -84,14 +84,15 @@ function focusNote(view) {
   const note = byId('focus-note');
   note.hidden = !view.focus || view.phase === 'closed';
   if (!note.hidden) {
-    note.replaceChildren(`The facilitator is looking at ${stageName(view.focus)}. `, h('a', { class: 'go-there', href: `#stage-${view.focus}`, text: 'Go there' }));
+    note.replaceChildren(`Everyone is looking at ${stageName(view.focus)}. `, h('a', { class: 'go-there', href: `#stage-${view.focus}`, text: 'Go there' }));
   }
 }
 
 // stopped shows why the session ended for good, and what the person can
 // do: join again as someone new (a bad join), try again as themselves
-// (joins closed, workshop full), or nothing here (removed).
-function stopped(code, message) {
+// (joins closed, workshop full), or nothing here (removed). moveFocus
+// takes a screen reader from the board it was on to the news.
+function stopped(code, message, moveFocus = false) {
   const stop = STOPS[code] ?? {};
   byId('stopped-heading').textContent = stop.heading ?? 'You are no longer connected';
   byId('stopped-message').textContent = message || stop.message || '';
@@ -105,7 +106,7 @@ function stopped(code, message) {
   };
   byId('retry').onclick = () => location.reload();
   show('stopped');
-  byId('stopped-heading').focus();
+  if (moveFocus) byId('stopped-heading').focus();
 }
 
 // keepInSight keeps the now card, the timer and the focus note stuck to
@@ -140,6 +141,8 @@ function boardScreen(justJoined = false) {
     now.update(view, me);
     consent.update(view, me);
     focusNote(view);
+    // With no votes to give, "Votes left: 0 of 0" would only worry people.
+    if (!view.voteBudget) byId('votes-left').hidden = true;
     fit();
     if (focusTitle) {
       focusTitle = false;
@@ -147,13 +150,18 @@ function boardScreen(justJoined = false) {
     }
   });
   const send = (op) => workspace.send(op);
-  now = new NowCard(byId('now'), { summaryHref: `/s/${encodeURIComponent(code)}`, send, say: (s) => workspace.announcer.say(s) });
+  now = new NowCard(byId('now'), {
+    summaryHref: `/s/${encodeURIComponent(code)}`,
+    send,
+    say: (s) => workspace.announcer.say(s),
+    write: () => byId('new-text').focus(),
+  });
   consent = new ConsentRound((stage) => workspace.board.slot(stage), send);
   session.addEventListener('stop', (e) => {
     // The session has forgotten a removed person; the mark keeps this
     // phone from joining again as someone new.
     if (e.detail.code === 'removed') store.saveIdentity({ removed: true });
-    stopped(e.detail.code, e.detail.message);
+    stopped(e.detail.code, e.detail.message, true);
   });
   byId('leave').addEventListener('click', async () => {
     const answer = await ask({
