@@ -38,6 +38,7 @@ func routes(cfg config, h *hub.Hub, ws *client.Handler, m *metrics, log *slog.Lo
 	mux.HandleFunc("GET /static/{path...}", pages.files)
 	mux.HandleFunc("GET /{$}", pages.page("index.html"))
 	mux.HandleFunc("GET /j/{code}", a.workshopPage("code", pages.page("join.html")))
+	mux.HandleFunc("GET /w/{code}", a.workshopPage("code", pages.page("wall.html")))
 	mux.HandleFunc("GET /f/{id}", a.workshopPage("id", pages.page("facilitator.html")))
 	mux.HandleFunc("GET /s/{code}", a.summary)
 	return securityHeaders(mux)

@@ -11,7 +11,7 @@ import (
 var static embed.FS
 
 // FS is the tree of pages and assets, rooted at the static folder:
-// index.html, join.html, facilitator.html, css/ and js/.
+// index.html, join.html, facilitator.html, wall.html, css/ and js/.
 var FS fs.FS = mustSub(static, "static")
 
 func mustSub(f fs.FS, dir string) fs.FS {
