@@ -144,8 +144,7 @@ func (a *api) find(w http.ResponseWriter, r *http.Request, ref string) (board.Wo
 	return ws, true
 }
 
-// show handles GET /api/workshops/{code}: public facts only, with the
-// join link made from an address phones can reach, for the wall to show.
+// show handles GET /api/workshops/{code}: public facts only.
 func (a *api) show(w http.ResponseWriter, r *http.Request) {
 	ws, ok := a.find(w, r, r.PathValue("code"))
 	if !ok {
@@ -157,10 +156,7 @@ func (a *api) show(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The server cannot look that up right now. Try again in a moment.")
 		return
 	}
-	base, _ := a.base(r)
-	writeJSON(w, http.StatusOK, map[string]string{
-		"id": ws.ID, "code": ws.Code, "title": ws.Title, "phase": string(phase), "joinUrl": base + "/j/" + ws.Code,
-	})
+	writeJSON(w, http.StatusOK, map[string]string{"id": ws.ID, "code": ws.Code, "title": ws.Title, "phase": string(phase)})
 }
 
 // facilitator finds the workshop of {id} and checks the bearer key.

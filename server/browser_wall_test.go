@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -207,6 +208,9 @@ func TestBrowserWallFits(t *testing.T) {
 			if text := wall.str(wallText); !strings.Contains(text, "Agreed · 1 agree, 0 unsure, 0 disagree") || !strings.Contains(text, "1 vote") {
 				t.Errorf("the agreed level with its consent, and votes, not on the wall:\n%s", text)
 			}
+			if !wall.truth(`document.getElementById('join-link').hidden && !document.getElementById('join').hidden`) {
+				t.Errorf("served from this computer's loopback, the wall shows a join link phones cannot reach")
+			}
 			wall.shot(name + "-open")
 
 			wb.do(t, wb.fac, map[string]any{"kind": "focus.set", "stage": "do"})
@@ -317,8 +321,17 @@ func TestBrowserWallJoinsResultsEnd(t *testing.T) {
 	if got := wall.str(`document.getElementById('join-code').textContent`); got != w.Code[:3]+"-"+w.Code[3:] {
 		t.Errorf("join code on the wall: %q", got)
 	}
-	if got := wall.str(`document.getElementById('join-link').textContent`); !strings.HasSuffix(got, "/j/"+w.Code) || strings.Contains(got, "://") {
-		t.Errorf("join link on the wall: %q, want the short link", got)
+	var links struct{ JoinURL string }
+	req, _ := http.NewRequest("GET", srv.URL+"/api/workshops/"+w.ID+"/links", nil)
+	req.Header.Set("Authorization", "Bearer "+w.FacilitatorKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&links)
+	res.Body.Close()
+	if got, want := wall.str(`document.getElementById('join-link').textContent`), strings.TrimPrefix(links.JoinURL, "http://"); got != want || want == "" {
+		t.Errorf("join link on the wall: %q, want %q, the short link phones can reach", got, want)
 	}
 
 	wb.do(t, wb.fac, map[string]any{"kind": "results.set", "shown": false})
@@ -357,9 +370,9 @@ func TestBrowserWallJoinsResultsEnd(t *testing.T) {
 	}
 	wall.shot("wall-closed")
 
-	req, _ := http.NewRequest("DELETE", srv.URL+"/api/workshops/"+w.ID, nil)
+	req, _ = http.NewRequest("DELETE", srv.URL+"/api/workshops/"+w.ID, nil)
 	req.Header.Set("Authorization", "Bearer "+w.FacilitatorKey)
-	res, err := http.DefaultClient.Do(req)
+	res, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,8 @@ const FOCUS_SPARE = 3;
 
 const STATUS = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Connection lost, reconnecting…', stopped: '' };
 
+const LOOPBACK = /^(localhost|127\.[\d.]+|\[::1\])$/;
+
 const GONE = 'This workshop is gone: it was deleted, or it never existed. Check the code on the facilitator’s page.';
 
 function plural(n, one, many) {
@@ -277,13 +279,13 @@ function cardItem(card) {
 class Side {
   constructor() {
     this.timer = new Countdown(byId('timer'), () => {});
-    this.joinUrl = `${location.origin}/j/${code}`;
+    this.joinUrl = ''; // where phones join, when known
     byId('credit').textContent = CREDIT;
   }
 
-  /** links sets where phones join, as the server says they can reach it. */
+  /** links sets where phones join, or '' when no link they can reach is known. */
   links(joinUrl) {
-    if (joinUrl) this.joinUrl = joinUrl;
+    this.joinUrl = joinUrl;
   }
 
   update(b) {
@@ -294,7 +296,7 @@ class Side {
     round.textContent = b.consentRound ? `Consent for ${stageName(b.consentRound)}: answer on your phones` : '';
     byId('join').hidden = closed || !b.joinsOpen;
     byId('ended').hidden = !closed;
-    const origin = new URL(this.joinUrl, location.href).origin;
+    const origin = this.joinUrl ? new URL(this.joinUrl).origin : location.origin;
     const bare = (url) => url.replace(/^https?:\/\//, '');
     if (!closed && b.joinsOpen) {
       const qr = byId('qr');
@@ -302,6 +304,7 @@ class Side {
       if (qr.getAttribute('src') !== src) qr.src = src;
       qr.alt = `QR code: scan it to join with the code ${formatCode(b.code)}`;
       byId('join-code').textContent = formatCode(b.code);
+      byId('join-link').hidden = !this.joinUrl;
       byId('join-link').replaceChildren(bare(origin), h('wbr'), `/j/${b.code}`);
     }
     const summary = byId('summary-link');
@@ -325,6 +328,22 @@ class Side {
   }
 }
 
+// reachable finds the join link phones can reach: the server knows it
+// (GET .../links) for the facilitator's key; without one, this page's own
+// address serves, unless it is this computer's own, which phones cannot
+// reach: then it is '' and the wall shows the QR code and the code alone.
+async function reachable(key) {
+  if (key) {
+    try {
+      const links = await call('GET', `/api/workshops/${encodeURIComponent(code)}/links`, { token: key });
+      return links.loopback ? '' : links.joinUrl;
+    } catch {
+      // a wrong key: the session will say so
+    }
+  }
+  return LOOPBACK.test(location.hostname) ? '' : `${location.origin}/j/${code}`;
+}
+
 function show(screen) {
   for (const s of ['loading', 'stopped', 'wall-screen']) byId(s).hidden = s !== screen;
 }
@@ -337,7 +356,8 @@ function stop(message) {
 function start() {
   const grid = new Grid(byId('board'));
   const side = new Side();
-  const session = new Session({ code, key: takeKey(), store: new WorkshopStore(`w:${code}`), view: 'wall' });
+  const key = takeKey();
+  const session = new Session({ code, key, store: new WorkshopStore(`w:${code}`), view: 'wall' });
   let frame = 0;
   const draw = () => {
     frame = 0;
@@ -362,13 +382,10 @@ function start() {
   session.addEventListener('status', (e) => side.status(e.detail));
   session.addEventListener('stop', (e) => stop(stopMessage(e.detail)));
   addEventListener('resize', redraw);
-  call('GET', `/api/workshops/${encodeURIComponent(code)}`).then(
-    (w) => {
-      side.links(w.joinUrl);
-      redraw();
-    },
-    (err) => err.status === 404 && stop(GONE),
-  );
+  reachable(key).then((url) => {
+    side.links(url);
+    redraw();
+  });
   session.start();
   redraw(); // a board kept from before shows at once
 }
