@@ -17,8 +17,9 @@ const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ??
 const store = new WorkshopStore(code);
 
 // How the stopped screen reads for the ways a session ends for good:
-// removed people are not asked back; a closed or full workshop may let
-// them in later, as the same person.
+// removed people are not asked back (their own words replace the
+// server's, which would repeat the heading); a workshop that takes no one
+// new, or is full, may let them in later, as the same person.
 const STOPS = {
   removed: {
     heading: 'You were removed from this workshop',
@@ -95,7 +96,7 @@ function focusNote(view) {
 function stopped(code, message, moveFocus = false) {
   const stop = STOPS[code] ?? {};
   byId('stopped-heading').textContent = stop.heading ?? 'You are no longer connected';
-  byId('stopped-message').textContent = message || stop.message || '';
+  byId('stopped-message').textContent = stop.message ?? message ?? '';
   byId('stopped-hint').textContent = stop.hint ?? '';
   byId('stopped-hint').hidden = !stop.hint;
   byId('rejoin').hidden = !stop.rejoin;
