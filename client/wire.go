@@ -16,16 +16,17 @@ type frame struct {
 	T string `json:"t"`
 
 	// join
-	Code  string    `json:"code"`
-	Name  string    `json:"name"`
-	Role  string    `json:"role"`
-	Key   string    `json:"key"`
-	Token string    `json:"token"`
-	Since *int64    `json:"since"`
-	Epoch string    `json:"epoch"`
-	View  string    `json:"view"`
-	ID    string    `json:"id"`
-	Op    *board.Op `json:"op"`
+	Code    string    `json:"code"`
+	Name    string    `json:"name"`
+	Role    string    `json:"role"`
+	Key     string    `json:"key"`
+	Token   string    `json:"token"`
+	Since   *int64    `json:"since"`
+	SinceID string    `json:"sinceId"`
+	Epoch   string    `json:"epoch"`
+	View    string    `json:"view"`
+	ID      string    `json:"id"`
+	Op      *board.Op `json:"op"`
 }
 
 // errMalformed means a frame could not be read as a message of the contract.
@@ -51,6 +52,6 @@ func decodeFrame(data []byte) (frame, error) {
 func (f frame) joinRequest() hub.JoinRequest {
 	return hub.JoinRequest{
 		Name: f.Name, Role: board.Role(f.Role), Key: f.Key, Token: f.Token,
-		Since: f.Since, Epoch: f.Epoch, View: f.View,
+		Since: f.Since, SinceID: f.SinceID, Epoch: f.Epoch, View: f.View,
 	}
 }

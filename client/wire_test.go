@@ -66,12 +66,12 @@ func TestDecodeFrame(t *testing.T) {
 
 // TestJoinRequest: a join frame's fields reach the hub as sent.
 func TestJoinRequest(t *testing.T) {
-	f, err := decodeFrame([]byte(`{"t":"join","code":"C","name":"Ana","role":"staff","key":"k","token":"tok","since":0,"epoch":"ep"}`))
+	f, err := decodeFrame([]byte(`{"t":"join","code":"C","name":"Ana","role":"staff","key":"k","token":"tok","since":0,"sinceId":"op1","epoch":"ep"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := f.joinRequest()
-	if r.Name != "Ana" || r.Role != board.RoleStaff || r.Key != "k" || r.Token != "tok" || r.Epoch != "ep" || r.Since == nil || *r.Since != 0 {
+	if r.Name != "Ana" || r.Role != board.RoleStaff || r.Key != "k" || r.Token != "tok" || r.Epoch != "ep" || r.SinceID != "op1" || r.Since == nil || *r.Since != 0 {
 		t.Fatalf("got %+v, want every field of the frame", r)
 	}
 }

@@ -189,7 +189,7 @@ func BenchmarkWelcome(b *testing.B) {
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
-		size = len(r.welcome(s, nil, ""))
+		size = len(r.welcome(s, JoinRequest{}))
 	}
 	b.ReportMetric(float64(size), "bytes")
 }

@@ -24,12 +24,13 @@ type wallYou struct {
 }
 
 type welcomeFrame struct {
-	T     string           `json:"t"`
-	You   any              `json:"you"` // You, or wallYou
-	Epoch string           `json:"epoch"`
-	V     int64            `json:"v"`
-	Board *board.BoardView `json:"board,omitempty"`
-	Ops   []board.OpView   `json:"ops,omitempty"`
+	T      string           `json:"t"`
+	You    any              `json:"you"` // You, or wallYou
+	Epoch  string           `json:"epoch"`
+	V      int64            `json:"v"`
+	LastID string           `json:"lastId,omitempty"` // the op id at V
+	Board  *board.BoardView `json:"board,omitempty"`
+	Ops    []board.OpView   `json:"ops,omitempty"`
 }
 
 type nackFrame struct {

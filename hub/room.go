@@ -329,7 +329,7 @@ func (r *Room) catchUp() {
 	}
 	r.hub.obs.GapFilled(true)
 	for s := range r.members {
-		r.send(s, r.welcome(s, nil, ""))
+		r.send(s, r.welcome(s, JoinRequest{}))
 	}
 }
 

@@ -17,9 +17,12 @@ type JoinRequest struct {
 	Role  board.Role
 	Key   string
 	Token string
-	// Since is the last version the client applied, in history Epoch.
-	Since *int64
-	Epoch string
+	// Since is the last version the client applied, in history Epoch;
+	// SinceID, when given, is the id of the op at Since, so that a
+	// history that was rewound and went on differently is told apart.
+	Since   *int64
+	SinceID string
+	Epoch   string
 	// View is "wall" for a shared screen, which joins as no one.
 	View string
 }
@@ -44,7 +47,7 @@ func (r *Room) join(m joinReq) {
 	s := &Session{room: r, member: m.member, you: you}
 	r.members[s] = struct{}{}
 	m.reply <- joinResult{s: s}
-	r.send(s, r.welcome(s, m.req.Since, m.req.Epoch))
+	r.send(s, r.welcome(s, m.req))
 	if s.isWall() {
 		return // a wall is no one: not in presence
 	}
@@ -132,43 +135,61 @@ func joinsClosed() *board.Error {
 }
 
 // welcome is the first frame a member gets: the ops it missed when it can
-// replay them exactly, else the whole board.
-func (r *Room) welcome(s *Session, since *int64, epoch string) []byte {
+// replay them exactly, else the whole board. Only Since, SinceID and Epoch
+// of req matter.
+func (r *Room) welcome(s *Session, req JoinRequest) []byte {
 	viewer := s.viewer()
 	var you any = s.you
 	if s.isWall() {
 		you = wallYou{Role: board.RoleWall}
 	}
-	if ops, ok := r.replay(viewer, since, epoch); ok {
+	if ops, ok := r.replay(viewer, req); ok {
 		return encode(struct {
-			T     string         `json:"t"`
-			You   any            `json:"you"`
-			Epoch string         `json:"epoch"`
-			V     int64          `json:"v"`
-			Ops   []board.OpView `json:"ops"`
-		}{"welcome", you, r.epoch, r.board.V, ops})
+			T      string         `json:"t"`
+			You    any            `json:"you"`
+			Epoch  string         `json:"epoch"`
+			V      int64          `json:"v"`
+			LastID string         `json:"lastId,omitempty"`
+			Ops    []board.OpView `json:"ops"`
+		}{"welcome", you, r.epoch, r.board.V, r.board.LastID, ops})
 	}
 	view := r.board.View(viewer, r.w, r.people.list(r.board.Removed))
-	return encode(welcomeFrame{T: "welcome", You: you, Epoch: r.epoch, V: r.board.V, Board: &view})
+	return encode(welcomeFrame{T: "welcome", You: you, Epoch: r.epoch, V: r.board.V, LastID: r.board.LastID, Board: &view})
 }
 
-// replay returns the ops after since as viewer receives them, when the
-// log still holds them all and none of them reveals anything to viewer
-// (what it reveals depends on the board of its time): else the whole
-// board is sent.
-func (r *Room) replay(viewer board.Viewer, since *int64, epoch string) ([]board.OpView, bool) {
-	if since == nil || epoch != r.epoch || *since > r.board.V || *since < 0 {
+// replay returns the ops after req.Since as viewer receives them, when
+// the client's history is this one (same epoch, and the op at Since is
+// req.SinceID when given), the log still holds them all and none of them
+// reveals anything to viewer (what it reveals depends on the board of its
+// time): else the whole board is sent.
+func (r *Room) replay(viewer board.Viewer, req JoinRequest) ([]board.OpView, bool) {
+	since := req.Since
+	if since == nil || req.Epoch != r.epoch || *since > r.board.V || *since < 0 {
 		return nil, false
 	}
 	ops := []board.OpView{}
-	if *since == r.board.V {
+	check := req.SinceID != ""
+	if *since == r.board.V && (!check || req.SinceID == r.board.LastID) {
 		return ops, true
+	}
+	if check && *since == 0 {
+		return nil, false // no op has version 0
+	}
+	from := *since
+	if check {
+		from-- // read the op at since too, to compare its id
 	}
 	ctx, cancel := r.storeCtx()
 	defer cancel()
-	entries, err := r.hub.store.Entries(ctx, r.w.ID, *since)
-	if err != nil || len(entries) == 0 || entries[0].V != *since+1 {
+	entries, err := r.hub.store.Entries(ctx, r.w.ID, from)
+	if err != nil || len(entries) == 0 || entries[0].V != from+1 {
 		return nil, false
+	}
+	if check {
+		if entries[0].ID != req.SinceID {
+			return nil, false // a different history: the client missed a rewind
+		}
+		entries = entries[1:]
 	}
 	for _, e := range entries {
 		if e.V > r.board.V {

@@ -6,7 +6,7 @@ package board
 // applied as a no-op, so that every replica still ends at the same version
 // with the same board.
 func (b *Board) Apply(e Entry) {
-	b.V = e.V
+	b.V, b.LastID = e.V, e.ID
 	if err := b.Prepare(&e); err != nil {
 		return
 	}

@@ -60,6 +60,7 @@ type StageState struct {
 // is not safe for concurrent use; its room owns it.
 type Board struct {
 	V           int64                        `json:"v"`
+	LastID      string                       `json:"lastId,omitempty"` // the id of the op at V
 	Phase       Phase                        `json:"phase"`
 	Focus       string                       `json:"focus,omitempty"`
 	TimerEndsAt *time.Time                   `json:"timerEndsAt,omitempty"`

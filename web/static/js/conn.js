@@ -131,6 +131,7 @@ export class Session extends EventTarget {
     if (this.board && !this.fresh && this.epoch) {
       f.since = this.board.v;
       f.epoch = this.epoch;
+      if (this.lastId) f.sinceId = this.lastId; // lets the server check it is the same history
     }
     return f;
   }
@@ -213,6 +214,7 @@ export class Session extends EventTarget {
       frames = m.ops ?? [];
       if (!this.#replay(frames, m.v)) return this.#restart(true);
     }
+    this.lastId = m.lastId; // the op id at m.v, absent at version 0
     this.fresh = false;
     this.live = true;
     this.attempt = 0;
@@ -239,6 +241,7 @@ export class Session extends EventTarget {
 
   #applyFrame(f) {
     const exact = apply(this.board, f, this.you);
+    this.lastId = f.id;
     this.#prune((e) => e.id === f.id);
     return exact;
   }
