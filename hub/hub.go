@@ -104,10 +104,42 @@ type Hub struct {
 
 	stop chan struct{} // closed when shutdown starts
 
-	mu      sync.Mutex // guards rooms and closing
+	mu      sync.Mutex // guards rooms, closing and poison
 	rooms   map[string]*Room
 	closing bool           // no new rooms start
 	wg      sync.WaitGroup // room goroutines
+	// poison holds the ids of ops a room panicked on, so that a client
+	// sending one again is refused instead of stopping room after room.
+	poison map[string]struct{}
+}
+
+// maxPoison bounds the op ids remembered as having stopped a room.
+const maxPoison = 1024
+
+// poisoned says whether the op id stopped a room before.
+func (h *Hub) poisoned(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.poison[id]
+	return ok
+}
+
+// remember records an op id that stopped a room; past maxPoison the
+// oldest entries go (a map forgets in no order, which is enough here: a
+// room stopped that often is a bug to fix, not a state to keep).
+func (h *Hub) remember(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.poison == nil {
+		h.poison = map[string]struct{}{}
+	}
+	for k := range h.poison {
+		if len(h.poison) < maxPoison {
+			break
+		}
+		delete(h.poison, k)
+	}
+	h.poison[id] = struct{}{}
 }
 
 // New returns a hub over store. Call Shutdown to end it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"time"
 
 	"github.com/withboard/withboard/hub/board"
@@ -76,6 +77,8 @@ type Room struct {
 	// hereChanged: someone came online or went offline here since the
 	// last heartbeat; the next presence frame records it in the store.
 	hereChanged bool
+	// handling is the id of the op being submitted, to blame if it panics.
+	handling string
 }
 
 // Requests a room's inbox carries.
@@ -124,6 +127,7 @@ func (r *Room) storeCtx() (context.Context, context.CancelFunc) {
 func (r *Room) run() {
 	defer close(r.done)
 	defer r.hub.drop(r)
+	defer r.recoverPanic()
 	r.unsub = r.hub.store.Subscribe(r.w.ID, r.onNews, r.markStale)
 	defer func() { r.unsub() }()
 	if err := r.load(); err != nil {
@@ -206,6 +210,33 @@ func (r *Room) run() {
 	}
 }
 
+// recoverPanic, deferred by run, stops a room that panicked without
+// ending the process: it logs the panic with its stack and sends every
+// member bye, so that they join again and the next room loads the board
+// afresh from the store. Nothing acknowledged is lost: an ack is sent only
+// once its op is durable, and an op not yet acknowledged is sent again by
+// its client under the same id. A room that panicked while loading answers
+// its joiners unavailable rather than being loaded again at once.
+func (r *Room) recoverPanic() {
+	p := recover()
+	if p == nil {
+		return
+	}
+	r.log.Error("room stopped by a panic; it loads again from the store at the next join", "panic", p, "op", r.handling, "stack", string(debug.Stack()))
+	if r.handling != "" {
+		r.hub.remember(r.handling)
+	}
+	if r.board == nil && r.err == nil {
+		r.err = unavailable()
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("room panicked again while closing its members", "panic", p)
+		}
+	}()
+	r.closeAll(ByeFrame("draining"))
+}
+
 // firstTick is when a room first does what it does every d: at a random
 // moment of the first d. Rooms loaded together (every room, after a
 // restart; every room of a load test) would otherwise call the store all
@@ -224,7 +255,14 @@ func (r *Room) handle(msg any, idle *time.Timer) (end bool) {
 	case joinReq:
 		r.join(m)
 	case opReq:
-		return r.submit(m)
+		if r.hub.poisoned(m.id) {
+			r.send(m.s, NackFrame(m.id, board.Refuse(board.CodeInvalid, "The server could not apply this change, so it was not saved. Try it another way, or tell the facilitator.")))
+			return false
+		}
+		r.handling = m.id
+		end = r.submit(m)
+		r.handling = ""
+		return end
 	case leaveReq:
 		r.leave(m.s)
 		if len(r.members) == 0 {
