@@ -60,9 +60,9 @@ func pipelineRoom(t *testing.T) (*EmbeddedStore, *gatedFile, *Hub, board.Worksho
 // reserved is the highest version the store has given the room, durable
 // or not.
 func reserved(s *EmbeddedStore, id string) int64 {
-	s.wal.mu.Lock()
-	defer s.wal.mu.Unlock()
-	if p := s.wal.pending[id]; p != nil {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if p := s.pending[id]; p != nil {
 		return p.top
 	}
 	return 0

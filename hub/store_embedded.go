@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -39,9 +40,20 @@ var (
 // fsync (see committer), so an acknowledged op survives kill -9. It serves
 // one process.
 type EmbeddedStore struct {
+	// Set at construction.
 	db      *bolt.DB
 	commits *committer
 	wal     *wal
+	log     *slog.Logger
+	policy  DamagePolicy
+	pause   func(transactions int) time.Duration // checkpointPause, or a test's
+
+	logMu   sync.Mutex // guards pending; held across wal.append, so records go in version order
+	pending map[string]*pendingRoom
+
+	quit     chan struct{} // closed when the store closes
+	ckptDone chan struct{} // closed when the checkpoint loop ends
+	closing  sync.Once
 
 	mu     sync.Mutex // guards subs, next and online
 	subs   map[string]map[int]subscriber
@@ -61,8 +73,17 @@ type subscriber struct {
 
 var _ roomStore = (*EmbeddedStore)(nil) // it pipelines appends itself
 
-// OpenEmbedded opens (or creates) the store in dir.
+// OpenEmbedded opens (or creates) the store in dir, refusing to open
+// when it finds damage.
 func OpenEmbedded(dir string) (*EmbeddedStore, error) {
+	return OpenEmbeddedConfig(EmbeddedConfig{Dir: dir})
+}
+
+// OpenEmbeddedConfig opens (or creates) the store in cfg.Dir. Damage it
+// finds is a *DamageError, or with DamageQuarantine is logged and put
+// aside.
+func OpenEmbeddedConfig(cfg EmbeddedConfig) (*EmbeddedStore, error) {
+	dir := cfg.Dir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -82,8 +103,18 @@ func OpenEmbedded(dir string) (*EmbeddedStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare store: %w", err)
 	}
-	s := &EmbeddedStore{db: db, commits: newCommitter(db), subs: map[string]map[int]subscriber{}, online: map[string]map[string]onlineRecord{}}
-	if err := s.openWAL(filepath.Join(dir, walDirName)); err != nil {
+	s := &EmbeddedStore{
+		db: db, commits: newCommitter(db), log: cfg.Log, policy: cfg.Damaged, pause: checkpointPause,
+		pending: map[string]*pendingRoom{}, quit: make(chan struct{}),
+		subs: map[string]map[int]subscriber{}, online: map[string]map[string]onlineRecord{},
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if err := s.openLog(filepath.Join(dir, walDirName)); err != nil {
+		if s.wal != nil {
+			s.wal.close(nil)
+		}
 		s.commits.close()
 		db.Close()
 		return nil, fmt.Errorf("open store in %s: %w", dir, err)
@@ -189,9 +220,9 @@ func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.online, w.ID)
 	s.mu.Unlock()
-	s.wal.mu.Lock()
-	delete(s.wal.pending, w.ID)
-	s.wal.mu.Unlock()
+	s.logMu.Lock()
+	delete(s.pending, w.ID)
+	s.logMu.Unlock()
 	return nil
 }
 
@@ -269,13 +300,13 @@ func (s *EmbeddedStore) Append(ctx context.Context, workshopID string, expected 
 
 // Head implements Store.
 func (s *EmbeddedStore) Head(_ context.Context, workshopID string) (Head, error) {
-	s.wal.mu.Lock()
-	if p := s.wal.pending[workshopID]; p != nil {
+	s.logMu.Lock()
+	if p := s.pending[workshopID]; p != nil {
 		h := Head{V: p.durableTop(), Epoch: p.epoch}
-		s.wal.mu.Unlock()
+		s.logMu.Unlock()
 		return h, nil
 	}
-	s.wal.mu.Unlock()
+	s.logMu.Unlock()
 	var h Head
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
@@ -294,11 +325,11 @@ func (s *EmbeddedStore) Head(_ context.Context, workshopID string) (Head, error)
 // missed.
 func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int64) ([]board.Entry, error) {
 	var pending []board.Entry
-	s.wal.mu.Lock()
-	if p := s.wal.pending[workshopID]; p != nil {
+	s.logMu.Lock()
+	if p := s.pending[workshopID]; p != nil {
 		pending = p.durable(after)
 	}
-	s.wal.mu.Unlock()
+	s.logMu.Unlock()
 	var out []board.Entry
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
@@ -335,14 +366,14 @@ func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int6
 
 // OpVersion implements Store.
 func (s *EmbeddedStore) OpVersion(_ context.Context, workshopID, opID string) (int64, error) {
-	s.wal.mu.Lock()
-	if p := s.wal.pending[workshopID]; p != nil {
-		if v, ok := p.ops[opID]; ok && p.group(v).ok {
-			s.wal.mu.Unlock()
+	s.logMu.Lock()
+	if p := s.pending[workshopID]; p != nil {
+		if v, ok := p.ops[opID]; ok && p.group(v).ok.Load() {
+			s.logMu.Unlock()
 			return v, nil
 		}
 	}
-	s.wal.mu.Unlock()
+	s.logMu.Unlock()
 	return s.storedOpVersion(workshopID, opID)
 }
 
@@ -481,10 +512,7 @@ func (s *EmbeddedStore) Online(_ context.Context, workshopID string) (map[string
 
 // Ping implements Store.
 func (s *EmbeddedStore) Ping(context.Context) error {
-	s.wal.mu.Lock()
-	failed, err := s.wal.failed, s.wal.err
-	s.wal.mu.Unlock()
-	if failed {
+	if err := s.wal.failure(); err != nil {
 		return err
 	}
 	return s.db.View(func(*bolt.Tx) error { return nil })
@@ -492,7 +520,7 @@ func (s *EmbeddedStore) Ping(context.Context) error {
 
 // Close implements Store.
 func (s *EmbeddedStore) Close() error {
-	err := s.closeWAL(true)
+	err := s.closeLog(true)
 	s.commits.close()
 	if cerr := s.db.Close(); err == nil {
 		err = cerr

@@ -1,9 +1,15 @@
 package hub
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/crc32"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +21,7 @@ import (
 // not copied into bbolt and the files are simply closed.
 func crash(t *testing.T, s *EmbeddedStore) {
 	t.Helper()
-	if err := s.closeWAL(false); err != nil {
+	if err := s.closeLog(false); err != nil {
 		t.Fatalf("stop the log: %v", err)
 	}
 	s.commits.close()
@@ -131,7 +137,7 @@ func TestEmbeddedLogTornTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	torn := appendRecord(nil, walPayload(w.ID, []byte(`{"v":5,"id":"torn"}`)))
+	torn := appendRecord(nil, 5, 0, walPayload(w.ID, []byte(`{"v":5,"id":"torn"}`)))
 	if _, err := f.Write(torn[:len(torn)-3]); err != nil {
 		t.Fatal(err)
 	}
@@ -145,26 +151,159 @@ func TestEmbeddedLogTornTail(t *testing.T) {
 	storeAppendN(t, s, w.ID, 4, 1)
 }
 
-func TestEmbeddedLogDamagedRecord(t *testing.T) {
-	dir := t.TempDir()
+// damageLog crashes a store holding two workshops, the first with three
+// entries, then damages the second of them on disk with fn. It returns the
+// workshops, their entries and heads, and the damaged segment's path.
+func damageLog(t *testing.T, dir string, fn func(data []byte, at int) []byte) (a, b board.Workshop, as, bs []board.Entry, heads []Head, path string) {
+	t.Helper()
 	s := openEmbedded(t, dir)
-	w := crashWorkshop(t, s)
-	want := storeAppendN(t, s, w.ID, 0, 3)
+	a, b = crashWorkshop(t, s), crashWorkshop(t, s)
+	as = storeAppendN(t, s, a.ID, 0, 3)
+	bs = storeAppendN(t, s, b.ID, 0, 2)
+	for _, w := range []board.Workshop{a, b} {
+		h, err := s.Head(t.Context(), w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads = append(heads, h)
+	}
 	crash(t, s)
-
-	// Flip a byte in the last record: its checksum fails, and it and
-	// anything after it are not replayed.
-	path := lastSegment(t, dir)
+	path = lastSegment(t, dir)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data[len(data)-2] ^= 0xff
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	at := bytes.Index(data, []byte(as[1].ID)) // in the payload of a's second entry
+	if err := os.WriteFile(path, fn(data, at), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, as, bs, heads, path
+}
+
+func flipAt(data []byte, at int) []byte { data[at] ^= 0xff; return data }
+
+// By default a damaged record in the middle of the log stops the store
+// from opening, with an error naming the file and the offset, and nothing
+// on disk is changed.
+func TestEmbeddedLogDamageRefused(t *testing.T) {
+	dir := t.TempDir()
+	_, _, _, _, _, path := damageLog(t, dir, flipAt)
+	before, _ := os.ReadFile(path)
+	_, err := OpenEmbedded(dir)
+	var d *DamageError
+	if !errors.As(err, &d) || d.File != path || d.Offset <= 0 {
+		t.Fatalf("got %v, want a DamageError naming %s and an offset", err, path)
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), fmt.Sprint("byte ", d.Offset)) {
+		t.Errorf("got message %q, want it to name the file and the byte", err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(before, after) {
+		t.Errorf("the damaged segment changed or went (%v): want it left as it was", err)
+	}
+}
+
+// Quarantined, the store opens: it keeps every record before the damage
+// and those after it that follow on, moves the damaged file aside, and
+// gives every workshop a new epoch.
+func TestEmbeddedLogDamageQuarantined(t *testing.T) {
+	dir := t.TempDir()
+	a, b, as, bs, heads, path := damageLog(t, dir, flipAt)
+	damaged, _ := os.ReadFile(path)
+	var logged bytes.Buffer
+	s, err := OpenEmbeddedConfig(EmbeddedConfig{Dir: dir, Damaged: DamageQuarantine, Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	if err != nil {
+		t.Fatalf("open quarantined: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	wantLog(t, s, a.ID, as[:1]) // a's third entry follows a gap: not applied
+	wantLog(t, s, b.ID, bs)     // b's records follow on
+	for i, w := range []board.Workshop{a, b} {
+		if h, _ := s.Head(t.Context(), w.ID); h.Epoch == heads[i].Epoch || h.Epoch == "" {
+			t.Errorf("workshop %d: got epoch %q after the damage, want a new one (was %q)", i, h.Epoch, heads[i].Epoch)
+		}
+	}
+	for _, want := range []string{"level=ERROR", path, "offset=", a.ID, b.ID} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("got log %q, want it to say %q", logged.String(), want)
+		}
+	}
+	aside, _ := filepath.Glob(filepath.Join(dir, walDirName, damagedDirName, "*"))
+	if len(aside) != 1 {
+		t.Fatalf("got %d files moved aside, want 1", len(aside))
+	}
+	if got, _ := os.ReadFile(aside[0]); !bytes.Equal(got, damaged) {
+		t.Error("the file moved aside is not the damaged segment as it was")
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the damaged segment is still read from the log (%v)", err)
+	}
+
+	more := storeAppendN(t, s, a.ID, 1, 2)
+	h, _ := s.Head(t.Context(), a.ID)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openEmbedded(t, dir) // the damage is aside now: the default opens
+	wantLog(t, s, a.ID, append(as[:1], more...))
+	if again, _ := s.Head(t.Context(), a.ID); again.Epoch != h.Epoch {
+		t.Errorf("got epoch %q on the next open, want the new one kept (%q)", again.Epoch, h.Epoch)
+	}
+}
+
+// Zeros past the end of the log, as a preallocated or zero-filled tail
+// leaves them, lose nothing and stop nothing.
+func TestEmbeddedLogZeroTail(t *testing.T) {
+	dir := t.TempDir()
+	s := openEmbedded(t, dir)
+	w := crashWorkshop(t, s)
+	want := storeAppendN(t, s, w.ID, 0, 4)
+	crash(t, s)
+	f, err := os.OpenFile(lastSegment(t, dir), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 64<<10))
+	f.Close()
+	s = openEmbedded(t, dir)
+	wantLog(t, s, w.ID, want)
+}
+
+// A log written before record numbers is read, copied into bbolt and
+// replaced by one in the format of now.
+func TestEmbeddedLogOldFormat(t *testing.T) {
+	dir := t.TempDir()
+	s := openEmbedded(t, dir)
+	w := crashWorkshop(t, s)
+	crash(t, s)
+	logDir := filepath.Join(dir, walDirName)
+	for _, seg := range segments(t, dir) {
+		os.Remove(seg.path)
+	}
+	var want []board.Entry
+	var data []byte
+	for i := range 3 {
+		e := storeEntry(i)
+		e.V = int64(i + 1)
+		want = append(want, e)
+		p := walPayload(w.ID, e.Encode())
+		data = binary.LittleEndian.AppendUint32(data, uint32(len(p)))
+		data = binary.LittleEndian.AppendUint32(data, crc32.Checksum(p, walCRC))
+		data = append(data, p...)
+	}
+	data = append(data, 0, 0, 0) // and a torn tail
+	if err := os.WriteFile(segmentPath(logDir, 5), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s = openEmbedded(t, dir)
-	wantLog(t, s, w.ID, want[:2])
+	wantLog(t, s, w.ID, want)
+	segs := segments(t, dir)
+	if len(segs) != 1 || segs[0].seq != 6 {
+		t.Fatalf("got segments %v, want only the new one, 6", segs)
+	}
+	if head, _ := os.ReadFile(segs[0].path); !bytes.HasPrefix(head, segmentMagic) {
+		t.Errorf("the new segment starts %q, want the header of the format of now", head[:min(8, len(head))])
+	}
 }
 
 // failingFile is a segment whose disk has gone.
@@ -260,7 +399,7 @@ func TestEmbeddedLogCheckpointWhileAppending(t *testing.T) {
 func TestEmbeddedCheckpointPacedInTransactionsOfAFewRooms(t *testing.T) {
 	dir := t.TempDir()
 	s := openEmbedded(t, dir)
-	s.wal.pause = func(int) time.Duration { return time.Hour }
+	s.pause = func(int) time.Duration { return time.Hour }
 	rooms := 2*checkpointRooms + 1
 	logs := map[string][]board.Entry{}
 	for range rooms {
@@ -268,9 +407,9 @@ func TestEmbeddedCheckpointPacedInTransactionsOfAFewRooms(t *testing.T) {
 		logs[w.ID] = storeAppendN(t, s, w.ID, 0, 3)
 	}
 	pendingRooms := func() int {
-		s.wal.mu.Lock()
-		defer s.wal.mu.Unlock()
-		return len(s.wal.pending)
+		s.logMu.Lock()
+		defer s.logMu.Unlock()
+		return len(s.pending)
 	}
 
 	done := make(chan error, 1)
