@@ -30,6 +30,7 @@ type config struct {
 	retention       time.Duration
 	debugAddr       string
 	maxParticipants int
+	damagedLog      hub.DamagePolicy
 
 	// interfaces lists the machine's network interfaces, for the links
 	// phones use; nil means the machine's own (tests give fakes).
@@ -65,6 +66,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	roomIdle := env("ROOM_IDLE", "30s")
 	retention := env("RETENTION", hub.DefaultRetention.String())
 	fs.StringVar(&retention, "retention", retention, "how long a workshop is kept after its last activity (env RETENTION)")
+	damaged := env("DAMAGED_LOG", "refuse")
+	fs.StringVar(&damaged, "damaged-log", damaged,
+		"what the embedded store does with damage in its log or database: refuse to start, or quarantine it and start each workshop under a new epoch (env DAMAGED_LOG)")
 	shutdown := env("SHUTDOWN_TIMEOUT", "20s")
 	fs.StringVar(&roomIdle, "room-idle", roomIdle, "how long an empty room stays in memory (env ROOM_IDLE)")
 	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "how long a graceful shutdown may take (env SHUTDOWN_TIMEOUT)")
@@ -74,6 +78,14 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	var err error
 	if c.maxParticipants, err = strconv.Atoi(maxPeople); err != nil || c.maxParticipants < 1 {
 		return c, fmt.Errorf("max-participants %q: want a whole number of 1 or more", maxPeople)
+	}
+	switch damaged {
+	case "refuse":
+		c.damagedLog = hub.DamageRefuse
+	case "quarantine":
+		c.damagedLog = hub.DamageQuarantine
+	default:
+		return c, fmt.Errorf("damaged-log %q: want refuse or quarantine", damaged)
 	}
 	if c.roomIdle, err = time.ParseDuration(roomIdle); err != nil {
 		return c, fmt.Errorf("room-idle: %w", err)

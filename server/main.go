@@ -112,5 +112,11 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (hub.Store, er
 		return hub.OpenRedis(ctx, hub.RedisConfig{URL: cfg.redisURL}, log)
 	}
 	log.Info("using the embedded store", "dir", cfg.dataDir)
-	return hub.OpenEmbedded(cfg.dataDir)
+	store, err := hub.OpenEmbeddedConfig(hub.EmbeddedConfig{Dir: cfg.dataDir, Damaged: cfg.damagedLog, Log: log})
+	if errors.Is(err, hub.ErrDamaged) {
+		return nil, fmt.Errorf("%w\nNothing was changed. To start anyway, keeping every record before the damage, moving the damaged file aside "+
+			"and starting each workshop under a new epoch, set DAMAGED_LOG=quarantine (flag -damaged-log=quarantine); "+
+			"or restore the data directory from a backup", err)
+	}
+	return store, err
 }
