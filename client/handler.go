@@ -40,6 +40,9 @@ type Config struct {
 	Joins *Limiter
 	// ClientAddr names the client of a request, for Joins.
 	ClientAddr func(*http.Request) string
+	// MaxConnections bounds the open connections; past it a new one is
+	// refused with 503 full. Zero means no bound.
+	MaxConnections int64
 }
 
 // Handler is the /ws endpoint: it upgrades requests and serves each
@@ -118,6 +121,13 @@ func (x *Handler) Wait(ctx context.Context) error {
 
 // ServeHTTP upgrades the request and serves the connection.
 func (x *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if x.cfg.MaxConnections > 0 && x.conns.Load() >= x.cfg.MaxConnections {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"error":{"code":"full","message":"This server has as many connections as it can take just now. Try again in a minute."}}`))
+		return
+	}
 	if x.cfg.Joins != nil && !x.cfg.Joins.Allow(x.cfg.ClientAddr(r)) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Retry-After", "5")

@@ -30,6 +30,7 @@ type config struct {
 	retention       time.Duration
 	debugAddr       string
 	maxParticipants int
+	maxConnections  int64
 	damagedLog      hub.DamagePolicy
 
 	// interfaces lists the machine's network interfaces, for the links
@@ -63,6 +64,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		"if set, serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (env DEBUG_ADDR)")
 	maxPeople := env("MAX_PARTICIPANTS", strconv.Itoa(hub.DefaultMaxParticipants))
 	fs.StringVar(&maxPeople, "max-participants", maxPeople, "how many people one workshop holds, facilitators aside (env MAX_PARTICIPANTS)")
+	maxConns := env("MAX_CONNECTIONS", "20000")
+	fs.StringVar(&maxConns, "max-connections", maxConns, "how many WebSocket connections this instance keeps open at most; 0 for no limit (env MAX_CONNECTIONS)")
 	roomIdle := env("ROOM_IDLE", "30s")
 	retention := env("RETENTION", hub.DefaultRetention.String())
 	fs.StringVar(&retention, "retention", retention, "how long a workshop is kept after its last activity (env RETENTION)")
@@ -78,6 +81,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	var err error
 	if c.maxParticipants, err = strconv.Atoi(maxPeople); err != nil || c.maxParticipants < 1 {
 		return c, fmt.Errorf("max-participants %q: want a whole number of 1 or more", maxPeople)
+	}
+	if c.maxConnections, err = strconv.ParseInt(maxConns, 10, 64); err != nil || c.maxConnections < 0 {
+		return c, fmt.Errorf("max-connections %q: want a whole number, 0 for no limit", maxConns)
 	}
 	switch damaged {
 	case "refuse":

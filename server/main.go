@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	ws := client.NewHandler(h, client.Config{
 		PublicHost: cfg.publicHost(), AllowedOrigins: cfg.allowedOrigins,
 		Joins: client.NewLimiter(joinRate, joinBurst), ClientAddr: cfg.clientAddr,
+		MaxConnections: cfg.maxConnections,
 	}, log)
 	m.watch(h, ws)
 

@@ -1,0 +1,47 @@
+package client
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// TestConnectionCap: past MaxConnections a new connection is refused with
+// 503 full and a plain message, and the ones already open keep working;
+// once one closes, a newcomer gets in.
+func TestConnectionCap(t *testing.T) {
+	e := newEndpoint(t, Config{MaxConnections: 2})
+	first := e.join(t)
+	e.join(t)
+
+	_, res, err := websocket.DefaultDialer.Dial(e.url, nil)
+	if err == nil {
+		t.Fatal("a third connection was let in past a cap of 2")
+	}
+	if res == nil || res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("past the cap: response %v, want 503 with Retry-After", res)
+	}
+	body, _ := io.ReadAll(res.Body)
+	var answer struct{ Error struct{ Code, Message string } }
+	if err := json.Unmarshal(body, &answer); err != nil || answer.Error.Code != "full" || answer.Error.Message == "" {
+		t.Errorf("past the cap: body %s, want error full with a message", body)
+	}
+
+	first.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ws, _, err := websocket.DefaultDialer.Dial(e.url, nil)
+		if err == nil {
+			ws.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after one connection closed, a newcomer is still refused: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
