@@ -271,6 +271,7 @@ func TestBrowserFacilitation(t *testing.T) {
 	}
 	summary := fmt.Sprintf(`a[href=%q]`, "/s/"+w.Code)
 	sam.wait(`document.querySelector(` + jsString(summary) + `)?.offsetParent`)
+	fac.waitText("#joinbox-title", "Scan to read what was agreed")
 	shots("closed")
 
 	// The summary link leads to what was agreed, naming no one.

@@ -207,6 +207,8 @@ function start(workshop, key, links, arrived) {
   const workspace = new Workspace(
     session,
     (view, me) => {
+      // After the end the same code leads phones to the summary.
+      byId('joinbox-title').textContent = view.phase === 'closed' ? 'Scan to read what was agreed' : 'Join on your phone';
       parts.guide.update(view);
       parts.controls.update(view);
       parts.agreement.update(view);
