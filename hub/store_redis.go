@@ -39,6 +39,9 @@ type RedisStore struct {
 
 	mu    sync.Mutex                        // guards rooms
 	rooms map[string]map[*redisSub]struct{} // channel -> local subscribers
+
+	marksMu sync.Mutex           // guards marks
+	marks   map[string]redisMark // workshop id -> its furthest point seen
 }
 
 var _ Store = (*RedisStore)(nil)
@@ -59,7 +62,7 @@ func OpenRedis(ctx context.Context, cfg RedisConfig, log *slog.Logger) (*RedisSt
 	s := &RedisStore{
 		rdb: rdb, ps: rdb.Subscribe(context.Background()), log: log,
 		kick: make(chan struct{}, 1), quit: make(chan struct{}),
-		rooms: map[string]map[*redisSub]struct{}{},
+		rooms: map[string]map[*redisSub]struct{}{}, marks: map[string]redisMark{},
 	}
 	s.wg.Add(2)
 	go s.readNews(s.ps.ChannelWithSubscriptions(redis.WithChannelSize(newsBuffer)))
@@ -170,6 +173,7 @@ func (s *RedisStore) DeleteWorkshop(ctx context.Context, id string) error {
 	if err := scriptDelete.Run(ctx, s.rdb, redisKeys(w.ID), redisChannel(w.ID)).Err(); err != nil {
 		return fmt.Errorf("delete workshop: %w", err)
 	}
+	s.forget(w.ID)
 	return nil
 }
 
@@ -228,8 +232,9 @@ func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int
 	buf := entryBufs.Get().(*[]byte)
 	tail := e.AppendJSONTail((*buf)[:0])
 	defer func() { *buf = tail; entryBufs.Put(buf) }()
+	saw, fresh := s.mark(workshopID), uuid.NewString()
 	res, err := scriptAppend.Run(ctx, s.rdb, redisKeys(workshopID),
-		uuid.NewString(), e.ID, expected, tail, redisChannel(workshopID), e.Epoch).Int64Slice()
+		fresh, e.ID, expected, tail, redisChannel(workshopID), e.Epoch, saw.epoch, saw.v, saw.id).Int64Slice()
 	if err != nil {
 		return 0, fmt.Errorf("append entry: %w", err)
 	}
@@ -238,23 +243,33 @@ func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int
 	}
 	switch v := res[1]; res[0] {
 	case luaOK:
+		s.saw(workshopID, redisMark{epoch: e.Epoch, v: v, id: e.ID})
 		return v, nil
 	case luaDuplicate:
 		return v, ErrDuplicate
 	case luaConflict:
 		return v, ErrConflict
+	case luaRewound:
+		// A conflict at version 0, not at the top: what is above the
+		// caller's board may be another history's, so a room reloads
+		// rather than reading on from its own version.
+		s.rewound(workshopID, saw, v, fresh)
+		return 0, ErrConflict
 	default:
 		return 0, ErrNotFound
 	}
 }
 
-// Head implements Store. It gives a room that lost its history a new one.
+// Head implements Store. It gives a room that lost its history a new one,
+// and one whose history was rewound a new epoch (see redisMark).
 func (s *RedisStore) Head(ctx context.Context, workshopID string) (Head, error) {
-	res, err := scriptHead.Run(ctx, s.rdb, redisKeys(workshopID), uuid.NewString()).Slice()
+	saw := s.mark(workshopID)
+	res, err := scriptHead.Run(ctx, s.rdb, redisKeys(workshopID),
+		uuid.NewString(), saw.epoch, saw.v, saw.id, redisChannel(workshopID)).Slice()
 	if err != nil {
 		return Head{}, fmt.Errorf("read head: %w", err)
 	}
-	if len(res) != 3 {
+	if len(res) != 5 {
 		return Head{}, fmt.Errorf("read head: unexpected reply %v", res)
 	}
 	if res[0] == int64(luaNotFound) {
@@ -262,6 +277,11 @@ func (s *RedisStore) Head(ctx context.Context, workshopID string) (Head, error) 
 	}
 	v, _ := res[1].(int64)
 	epoch, _ := res[2].(string)
+	last, _ := res[3].(string)
+	if res[4] == int64(1) {
+		s.rewound(workshopID, saw, v, epoch)
+	}
+	s.saw(workshopID, redisMark{epoch: epoch, v: v, id: last})
 	return Head{V: v, Epoch: epoch}, nil
 }
 
@@ -346,9 +366,10 @@ func (s *RedisStore) Snapshot(ctx context.Context, workshopID string) (Snapshot,
 
 // PutSnapshot implements Store; it trims the log to keepLog entries before
 // the snapshot. A snapshot older than the stored one is ignored; one ahead
-// of the log (made from a history this room no longer has) is refused.
+// of the log, or whose op at its version is not the log's (made from a
+// history this room no longer has), is refused.
 func (s *RedisStore) PutSnapshot(ctx context.Context, workshopID string, snap Snapshot) error {
-	res, err := scriptSnapshot.Run(ctx, s.rdb, redisKeys(workshopID), snap.V, snap.Board, keepLog).Int64Slice()
+	res, err := scriptSnapshot.Run(ctx, s.rdb, redisKeys(workshopID), snap.V, snap.Board, keepLog, snapshotLastID(snap.Board)).Int64Slice()
 	if err != nil {
 		return fmt.Errorf("store snapshot: %w", err)
 	}
@@ -360,6 +381,8 @@ func (s *RedisStore) PutSnapshot(ctx context.Context, workshopID string, snap Sn
 		return ErrNotFound
 	case luaIgnored:
 		return fmt.Errorf("snapshot at version %d is ahead of the log (top %d)", snap.V, res[1])
+	case luaRewound:
+		return fmt.Errorf("snapshot at version %d is of another history than the log's (top %d)", snap.V, res[1])
 	}
 	return nil
 }

@@ -14,8 +14,9 @@ import (
 //
 //	wb:{<id>}:ws      string  the Workshop, JSON; the workshop exists while
 //	                          this key does
-//	wb:{<id>}:meta    hash    top (version), epoch, first (oldest version
-//	                          still in the log), snapv (snapshot's version)
+//	wb:{<id>}:meta    hash    top (version), epoch, last (op id at top),
+//	                          first (oldest version still in the log),
+//	                          snapv (snapshot's version)
 //	wb:{<id>}:log     stream  one entry per version, stream id "<v>-0",
 //	                          field "e": the Entry, JSON, with its version
 //	wb:{<id>}:ops     hash    op id -> version; never trimmed
@@ -84,6 +85,7 @@ const (
 	luaConflict  = 2 // the top version is not the expected one
 	luaNotFound  = 3 // the workshop is gone
 	luaIgnored   = 4 // the snapshot is ahead of the log
+	luaRewound   = 5 // the history is not the one the instance saw
 )
 
 // The scripts, in lua/: each room script is room.lua, which names the

@@ -2,9 +2,14 @@ package hub
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/withboard/withboard/hub/board"
 )
@@ -106,6 +111,221 @@ func TestResumeChecksSinceID(t *testing.T) {
 				t.Errorf("got %d ops (board %v), want the board and no ops", len(got.Ops), got.Board != nil)
 			case tc.ops >= 0 && (got.Board != nil || len(got.Ops) != tc.ops):
 				t.Errorf("got %d ops (board %v), want %d ops", len(got.Ops), got.Board != nil, tc.ops)
+			}
+		})
+	}
+}
+
+// rewindAt waits for the next welcome m is sent after *from (the room
+// reloaded) and decodes it.
+func rewindAt(t *testing.T, m *inbox, from *int) welcomeOf {
+	t.Helper()
+	f := m.waitFor(t, "welcome", from)
+	raw, _ := json.Marshal(f)
+	var w welcomeOf
+	if err := json.Unmarshal(raw, &w); err != nil {
+		t.Fatalf("decode welcome: %v", err)
+	}
+	return w
+}
+
+// boardCards is how many cards a welcome's board holds.
+func boardCards(t *testing.T, w welcomeOf) int {
+	t.Helper()
+	if w.Board == nil {
+		t.Fatalf("welcome at v %d has no board", w.V)
+	}
+	var b struct {
+		Cards []json.RawMessage `json:"cards"`
+	}
+	json.Unmarshal(*w.Board, &b)
+	return len(b.Cards)
+}
+
+// TestRedisRewindStartsNewEpoch: a Redis that comes back from an older
+// snapshot or append-only file, having lost acknowledged ops, is noticed
+// by the instances that saw them: the workshop goes on under a new epoch,
+// its connected members get the whole board as Redis now has it, and a
+// phone that resumes from the lost window gets the board too, never ops.
+func TestRedisRewindStartsNewEpoch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a Redis server: slow; run without -short")
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		save func(t *testing.T, srv *testServer) (restore func())
+	}{
+		{"snapshot", []string{"--appendonly", "no"}, func(t *testing.T, srv *testServer) func() {
+			rdb := redis.NewClient(&redis.Options{Addr: srv.addr})
+			defer rdb.Close()
+			if err := rdb.Save(t.Context()).Err(); err != nil {
+				t.Fatalf("SAVE: %v", err)
+			}
+			return func() {} // restarting loads the older dump.rdb
+		}},
+		{"append-only file", nil, func(t *testing.T, srv *testServer) func() {
+			kept := filepath.Join(t.TempDir(), "aof")
+			if err := os.CopyFS(kept, os.DirFS(filepath.Join(srv.dir, "appendonlydir"))); err != nil {
+				t.Fatalf("copy the append-only file: %v", err)
+			}
+			return func() {
+				dir := filepath.Join(srv.dir, "appendonlydir")
+				if err := os.RemoveAll(dir); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.CopyFS(dir, os.DirFS(kept)); err != nil {
+					t.Fatalf("put back the older append-only file: %v", err)
+				}
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startRedis(t, tc.args...)
+			url := "redis://" + srv.addr + "/"
+			hA, hB := newTestHub(t, openRedisStore(t, url)), newTestHub(t, openRedisStore(t, url))
+			w, _, err := hA.CreateWorkshop(t.Context(), "Rewind")
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, mx, fromX := joinWelcomed(t, hA, w.Code, board.RoleServiceUser)
+			_, my, fromY := joinWelcomed(t, hB, w.Code, board.RoleStaff)
+			var ids []string
+			for range 3 {
+				id, _ := rewindAdd(t, x, mx, &fromX, "kept")
+				ids = append(ids, id)
+			}
+			restore := tc.save(t, srv)
+			for range 3 {
+				id, _ := rewindAdd(t, x, mx, &fromX, "lost")
+				ids = append(ids, id)
+			}
+			for { // the other instance saw them too
+				f := my.waitFor(t, "op", &fromY)
+				if string(f["v"]) == "6" {
+					break
+				}
+			}
+			old := rejoin(t, hA, w.Code, JoinRequest{Role: board.RoleStaff})
+
+			srv.kill()
+			restore()
+			srv.start()
+
+			for name, m := range map[string]struct {
+				m    *inbox
+				from *int
+			}{"member on the instance that wrote": {mx, &fromX}, "member on the other instance": {my, &fromY}} {
+				got := rewindAt(t, m.m, m.from)
+				if got.Epoch == old.Epoch || got.V != 3 || boardCards(t, got) != 3 || got.LastID == nil || *got.LastID != ids[2] {
+					t.Errorf("%s: welcome epoch %q (old %q), v %d, lastId %v; want a new epoch at v 3 with 3 cards and lastId %s",
+						name, got.Epoch, old.Epoch, got.V, got.LastID, ids[2])
+				}
+			}
+			at := func(v int64) *int64 { return &v }
+			for _, req := range []JoinRequest{
+				{Role: board.RoleStaff, Since: at(5), Epoch: old.Epoch, SinceID: ids[4]},
+				{Role: board.RoleStaff, Since: at(5), Epoch: old.Epoch},
+				{Role: board.RoleStaff, Since: at(2), Epoch: old.Epoch, SinceID: ids[1]},
+			} {
+				if got := rejoin(t, hB, w.Code, req); got.Board == nil || got.Epoch == old.Epoch {
+					t.Errorf("resume since %d of the old epoch: got %d ops, epoch %q; want the board in a new epoch", *req.Since, len(got.Ops), got.Epoch)
+				}
+			}
+
+			// The new history goes on, the same on both instances.
+			_, v := rewindAdd(t, x, mx, &fromX, "after")
+			for {
+				f := my.waitFor(t, "op", &fromY)
+				if string(f["v"]) == fmt.Sprint(v) {
+					break
+				}
+			}
+			for _, h := range []*Hub{hA, hB} {
+				if got := rejoin(t, h, w.Code, JoinRequest{Role: board.RoleStaff}); got.V != 4 || boardCards(t, got) != 4 {
+					t.Errorf("fresh join: v %d with %d cards, want v 4 with 4", got.V, boardCards(t, got))
+				}
+			}
+		})
+	}
+}
+
+// TestRedisStoreMarkCatchesRewind: the store compares what Redis holds
+// with what it saw: a top below it, or another op at the version it saw,
+// starts a new epoch, once, which other instances then share; an append
+// from the old history is refused, and so is a snapshot of it.
+func TestRedisStoreMarkCatchesRewind(t *testing.T) {
+	url := redisURL(t)
+	rdb := redisAdmin(t)
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name   string
+		rewind func(t *testing.T, keys []string, entries []board.Entry)
+	}{
+		{"top below the mark", func(t *testing.T, keys []string, entries []board.Entry) {
+			// As a restored copy from before the third op would have it.
+			rdb.XDel(ctx, keys[kLog], "3-0")
+			rdb.HDel(ctx, keys[kOps], entries[2].ID)
+			rdb.HSet(ctx, keys[kMeta], "top", 2, "last", entries[1].ID)
+		}},
+		{"another op at the mark", func(t *testing.T, keys []string, entries []board.Entry) {
+			other := uuid.NewString()
+			rdb.HDel(ctx, keys[kOps], entries[2].ID)
+			rdb.HSet(ctx, keys[kOps], other, 3)
+			rdb.HSet(ctx, keys[kMeta], "last", other)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := openRedisStore(t, url), openRedisStore(t, url)
+			w := storeWorkshop(t, a)
+			h0, _ := a.Head(ctx, w.ID)
+			var entries []board.Entry
+			for i := range 3 {
+				e := storeEntry(i)
+				e.Epoch = h0.Epoch
+				v, err := a.Append(ctx, w.ID, int64(i), e)
+				if err != nil {
+					t.Fatalf("Append: %v", err)
+				}
+				e.V = v
+				entries = append(entries, e)
+			}
+			tc.rewind(t, redisKeys(w.ID), entries)
+			if h, _ := b.Head(ctx, w.ID); h.Epoch != h0.Epoch {
+				t.Fatalf("an instance that saw nothing changed the epoch")
+			}
+
+			late := storeEntry(9)
+			late.Epoch = h0.Epoch
+			top := int64(3)
+			if tc.name == "top below the mark" {
+				top = 2
+			}
+			if v, err := a.Append(ctx, w.ID, top, late); !errors.Is(err, ErrConflict) || v != 0 {
+				t.Errorf("Append onto the rewound history = %d, %v; want 0, ErrConflict", v, err)
+			}
+			h, err := a.Head(ctx, w.ID)
+			if err != nil || h.Epoch == h0.Epoch || h.V != top {
+				t.Fatalf("Head = %+v, %v; want a new epoch at %d (old %q)", h, err, top, h0.Epoch)
+			}
+			if hb, _ := b.Head(ctx, w.ID); hb != h {
+				t.Errorf("other instance's Head = %+v, want %+v", hb, h)
+			}
+			if _, err := a.OpVersion(ctx, w.ID, late.ID); !errors.Is(err, ErrNotFound) {
+				t.Errorf("the refused append was kept: %v", err)
+			}
+			if again, _ := a.Head(ctx, w.ID); again != h {
+				t.Errorf("Head again = %+v, want %+v: one new epoch, not one per look", again, h)
+			}
+			old := board.NewBoard()
+			for _, e := range entries {
+				old.Apply(e)
+			}
+			data, _ := old.MarshalBoard()
+			if tc.name == "another op at the mark" {
+				if err := a.PutSnapshot(ctx, w.ID, Snapshot{V: 3, Board: data}); err == nil {
+					t.Errorf("PutSnapshot of the old history's board: got nil, want a refusal")
+				}
 			}
 		})
 	}

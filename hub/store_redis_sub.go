@@ -210,6 +210,7 @@ func (s *RedisStore) readNews(msgs <-chan any) {
 				s.log.Warn("undecodable news; resyncing the room", "channel", m.Channel, "err", err)
 				s.resync(m.Channel)
 			} else {
+				s.saw(workshopOfChannel(m.Channel), redisMark{epoch: e.Epoch, v: e.V, id: e.ID})
 				for _, sub := range s.subscribers(m.Channel) {
 					sub.news(e)
 				}

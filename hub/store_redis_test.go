@@ -519,11 +519,12 @@ type testServer struct {
 	bin  string
 	addr string
 	dir  string
+	args []string // after the defaults, which they override
 	cmd  *exec.Cmd
 }
 
 // startRedis starts a server, stopped when the test ends.
-func startRedis(t *testing.T) *testServer {
+func startRedis(t *testing.T, args ...string) *testServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -532,7 +533,7 @@ func startRedis(t *testing.T) *testServer {
 		}
 		t.Skipf("redis-server not found: %v", err)
 	}
-	srv := &testServer{t: t, bin: bin, addr: spareAddr(t), dir: t.TempDir()}
+	srv := &testServer{t: t, bin: bin, addr: spareAddr(t), dir: t.TempDir(), args: args}
 	srv.start()
 	t.Cleanup(srv.kill)
 	return srv
@@ -543,8 +544,9 @@ func (srv *testServer) start() {
 	t := srv.t
 	t.Helper()
 	_, port, _ := net.SplitHostPort(srv.addr)
-	srv.cmd = exec.Command(srv.bin, "--port", port, "--bind", "127.0.0.1", "--dir", srv.dir,
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always")
+	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", srv.dir,
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always"}, srv.args...)
+	srv.cmd = exec.Command(srv.bin, args...)
 	if err := srv.cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)
 	}

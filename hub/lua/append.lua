@@ -1,7 +1,12 @@
 -- ARGV: epoch candidate, op id, expected version, entry JSON after its
--- version, channel, the epoch the entry belongs to ('' for any).
--- Returns {result, version}; another epoch is a conflict.
+-- version, channel, the epoch the entry belongs to ('' for any), then the
+-- instance's mark: epoch, version, op id (see rewound).
+-- Returns {result, version}; another epoch is a conflict; a rewound
+-- history is {5, top}, with nothing appended.
 if not ready(ARGV[1]) then return {3, 0} end
+if rewound(ARGV[7], ARGV[8], ARGV[9], ARGV[1], ARGV[5]) then
+  return {5, tonumber(redis.call('HGET', meta, 'top'))}
+end
 local old = redis.call('HGET', ops, ARGV[2])
 if old then return {1, tonumber(old)} end
 local top = tonumber(redis.call('HGET', meta, 'top'))
@@ -11,6 +16,6 @@ local v = string.format('%d', top + 1)
 local entry = '{"v":' .. v .. ARGV[4]
 redis.call('XADD', log, v .. '-0', 'e', entry)
 redis.call('HSET', ops, ARGV[2], v)
-redis.call('HSET', meta, 'top', v)
+redis.call('HSET', meta, 'top', v, 'last', ARGV[2])
 redis.call('PUBLISH', ARGV[5], entry)
 return {0, top + 1}

@@ -18,3 +18,22 @@ local function ready(epoch)
   end
   return true
 end
+-- rewound is true when the history an instance saw, up to version v whose
+-- op was id, in epoch, is not wholly the room's: Redis came back from an
+-- older snapshot or append-only file, or a replica that missed writes took
+-- over, and ops the instance saw acknowledged are gone. The room keeps what
+-- is left (a whole start of that history) under the new epoch fresh, so
+-- that no one resumes across the two histories, and its subscribers are
+-- told to resync. A mark of another epoch is left alone: that epoch ended.
+local function rewound(epoch, v, id, fresh, channel)
+  v = tonumber(v)
+  if epoch == '' or v == 0 then return false end
+  local m = redis.call('HMGET', meta, 'epoch', 'top')
+  if m[1] ~= epoch then return false end
+  if tonumber(m[2]) >= v and (id == '' or tonumber(redis.call('HGET', ops, id) or '-1') == v) then
+    return false
+  end
+  redis.call('HSET', meta, 'epoch', fresh)
+  redis.call('PUBLISH', channel, 'resync')
+  return true
+end
