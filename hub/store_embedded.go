@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -47,6 +48,8 @@ type EmbeddedStore struct {
 	log     *slog.Logger
 	policy  DamagePolicy
 	pause   func(transactions int) time.Duration // checkpointPause, or a test's
+	// damagedRooms are refused: damage found in them at open, quarantined.
+	damagedRooms map[string]*DamageError
 
 	logMu   sync.Mutex // guards pending; held across wal.append, so records go in version order
 	pending map[string]*pendingRoom
@@ -91,7 +94,11 @@ func OpenEmbeddedConfig(cfg EmbeddedConfig) (*EmbeddedStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", dir, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	var migrated bool
+	err = db.Update(func(tx *bolt.Tx) (err error) {
+		if migrated, err = prepareValues(tx); err != nil {
+			return err
+		}
 		for _, name := range [][]byte{bWorkshops, bCodes, bRooms, bExpiry} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -103,13 +110,19 @@ func OpenEmbeddedConfig(cfg EmbeddedConfig) (*EmbeddedStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare store: %w", err)
 	}
-	s := &EmbeddedStore{
-		db: db, commits: newCommitter(db), log: cfg.Log, policy: cfg.Damaged, pause: checkpointPause,
-		pending: map[string]*pendingRoom{}, quit: make(chan struct{}),
-		subs: map[string]map[int]subscriber{}, online: map[string]map[string]onlineRecord{},
+	log := cmp.Or(cfg.Log, slog.Default())
+	if migrated {
+		log.Info("the store's values now carry checksums", "file", db.Path())
 	}
-	if s.log == nil {
-		s.log = slog.Default()
+	rooms, err := checkDatabase(db, cfg.Damaged, log)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store in %s: %w", dir, err)
+	}
+	s := &EmbeddedStore{
+		db: db, commits: newCommitter(db), log: log, policy: cfg.Damaged, pause: checkpointPause,
+		damagedRooms: rooms, pending: map[string]*pendingRoom{}, quit: make(chan struct{}),
+		subs: map[string]map[int]subscriber{}, online: map[string]map[string]onlineRecord{},
 	}
 	if err := s.openLog(filepath.Join(dir, walDirName)); err != nil {
 		if s.wal != nil {
@@ -155,10 +168,10 @@ func (s *EmbeddedStore) CreateWorkshop(_ context.Context, w board.Workshop) erro
 		if codes.Get([]byte(w.Code)) != nil {
 			return ErrCodeTaken
 		}
-		if err := codes.Put([]byte(w.Code), []byte(w.ID)); err != nil {
+		if err := put(codes, []byte(w.Code), []byte(w.ID)); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bWorkshops).Put([]byte(w.ID), data); err != nil {
+		if err := put(tx.Bucket(bWorkshops), []byte(w.ID), data); err != nil {
 			return err
 		}
 		r, err := tx.Bucket(bRooms).CreateBucket([]byte(w.ID))
@@ -171,10 +184,10 @@ func (s *EmbeddedStore) CreateWorkshop(_ context.Context, w board.Workshop) erro
 			}
 		}
 		meta := r.Bucket(bMeta)
-		if err := meta.Put(kEpoch, []byte(uuid.NewString())); err != nil {
+		if err := put(meta, kEpoch, []byte(uuid.NewString())); err != nil {
 			return err
 		}
-		return meta.Put(kFirst, u64(1))
+		return put(meta, kFirst, u64(1))
 	})
 }
 
@@ -182,16 +195,24 @@ func (s *EmbeddedStore) CreateWorkshop(_ context.Context, w board.Workshop) erro
 func (s *EmbeddedStore) Workshop(_ context.Context, ref string) (board.Workshop, error) {
 	var w board.Workshop
 	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bWorkshops).Get([]byte(ref))
-		if data == nil {
-			if id := tx.Bucket(bCodes).Get([]byte(ref)); id != nil {
-				data = tx.Bucket(bWorkshops).Get(id)
+		id := []byte(ref)
+		if tx.Bucket(bWorkshops).Get(id) == nil {
+			var err error
+			if id, err = get(tx.Bucket(bCodes), id, ""); err != nil || id == nil {
+				return cmp.Or(err, ErrNotFound)
 			}
 		}
-		if data == nil {
-			return ErrNotFound
+		if err := s.refused(string(id)); err != nil {
+			return err
 		}
-		return json.Unmarshal(data, &w)
+		data, err := get(tx.Bucket(bWorkshops), id, string(id))
+		if err != nil || data == nil {
+			return cmp.Or(err, ErrNotFound)
+		}
+		if err := json.Unmarshal(data, &w); err != nil {
+			return damaged(tx, string(id), fmt.Sprintf("workshop record does not decode: %v", err))
+		}
+		return nil
 	})
 	return w, err
 }
@@ -232,7 +253,7 @@ func (s *EmbeddedStore) Touch(_ context.Context, id string, ttl time.Duration) e
 		if tx.Bucket(bWorkshops).Get([]byte(id)) == nil {
 			return ErrNotFound
 		}
-		return tx.Bucket(bExpiry).Put([]byte(id), u64(time.Now().Add(ttl).UnixNano()))
+		return put(tx.Bucket(bExpiry), []byte(id), u64(time.Now().Add(ttl).UnixNano()))
 	})
 }
 
@@ -241,6 +262,11 @@ func (s *EmbeddedStore) Expired(_ context.Context, now time.Time) ([]string, err
 	var ids []string
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bExpiry).ForEach(func(id, at []byte) error {
+			at, err := unseal(tx, id, at, string(id))
+			if err != nil {
+				s.log.Error("a workshop's expiry is damaged; it is kept", "err", err)
+				return nil
+			}
 			if i64(at) < now.UnixNano() {
 				ids = append(ids, string(id))
 			}
@@ -256,27 +282,37 @@ func (s *EmbeddedStore) PutParticipant(_ context.Context, workshopID string, p b
 	if err != nil {
 		return err
 	}
+	if err := s.refused(workshopID); err != nil {
+		return err
+	}
 	return s.commits.do(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
 		if err != nil {
 			return err
 		}
-		return r.Bucket(bPeople).Put([]byte(p.ID), data)
+		return put(r.Bucket(bPeople), []byte(p.ID), data)
 	})
 }
 
 // Participants implements Store.
 func (s *EmbeddedStore) Participants(_ context.Context, workshopID string) ([]board.Participant, error) {
+	if err := s.refused(workshopID); err != nil {
+		return nil, err
+	}
 	var out []board.Participant
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
 		if err != nil {
 			return err
 		}
-		return r.Bucket(bPeople).ForEach(func(_, data []byte) error {
+		return r.Bucket(bPeople).ForEach(func(id, data []byte) error {
+			data, err := unseal(tx, id, data, workshopID)
+			if err != nil {
+				return err
+			}
 			var p board.Participant
 			if err := json.Unmarshal(data, &p); err != nil {
-				return err
+				return damaged(tx, workshopID, fmt.Sprintf("participant %s does not decode: %v", id, err))
 			}
 			out = append(out, p)
 			return nil
@@ -307,15 +343,17 @@ func (s *EmbeddedStore) Head(_ context.Context, workshopID string) (Head, error)
 		return h, nil
 	}
 	s.logMu.Unlock()
+	if err := s.refused(workshopID); err != nil {
+		return Head{}, err
+	}
 	var h Head
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
 		if err != nil {
 			return err
 		}
-		meta := r.Bucket(bMeta)
-		h = Head{V: i64(meta.Get(kTop)), Epoch: string(meta.Get(kEpoch))}
-		return nil
+		h.V, h.Epoch, err = readHead(r.Bucket(bMeta), workshopID)
+		return err
 	})
 	return h, err
 }
@@ -324,6 +362,9 @@ func (s *EmbeddedStore) Head(_ context.Context, workshopID string) (Head, error)
 // checkpoint only moves entries from the one to the other, so none can be
 // missed.
 func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int64) ([]board.Entry, error) {
+	if err := s.refused(workshopID); err != nil {
+		return nil, err
+	}
 	var pending []board.Entry
 	s.logMu.Lock()
 	if p := s.pending[workshopID]; p != nil {
@@ -336,14 +377,22 @@ func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int6
 		if err != nil {
 			return err
 		}
-		if first := i64(r.Bucket(bMeta).Get(kFirst)); after+1 < first {
+		first, err := getI64(r.Bucket(bMeta), kFirst, workshopID)
+		if err != nil {
+			return err
+		}
+		if after+1 < first {
 			return ErrTrimmed
 		}
 		c := r.Bucket(bLog).Cursor()
 		for k, data := c.Seek(u64(after + 1)); k != nil; k, data = c.Next() {
+			data, err := unseal(tx, k, data, workshopID)
+			if err != nil {
+				return err
+			}
 			e, err := board.DecodeEntry(data)
 			if err != nil {
-				return fmt.Errorf("entry %d: %w", i64(k), err)
+				return damaged(tx, workshopID, fmt.Sprintf("entry %d does not decode: %v", i64(k), err))
 			}
 			out = append(out, e)
 		}
@@ -366,6 +415,9 @@ func (s *EmbeddedStore) Entries(_ context.Context, workshopID string, after int6
 
 // OpVersion implements Store.
 func (s *EmbeddedStore) OpVersion(_ context.Context, workshopID, opID string) (int64, error) {
+	if err := s.refused(workshopID); err != nil {
+		return 0, err
+	}
 	s.logMu.Lock()
 	if p := s.pending[workshopID]; p != nil {
 		if v, ok := p.ops[opID]; ok && p.group(v).ok.Load() {
@@ -385,9 +437,9 @@ func (s *EmbeddedStore) storedOpVersion(workshopID, opID string) (int64, error) 
 		if err != nil {
 			return err
 		}
-		data := r.Bucket(bOps).Get([]byte(opID))
-		if data == nil {
-			return ErrNotFound
+		data, err := get(r.Bucket(bOps), []byte(opID), workshopID)
+		if err != nil || data == nil {
+			return cmp.Or(err, ErrNotFound)
 		}
 		v = i64(data)
 		return nil
@@ -397,6 +449,9 @@ func (s *EmbeddedStore) storedOpVersion(workshopID, opID string) (int64, error) 
 
 // Snapshot implements Store.
 func (s *EmbeddedStore) Snapshot(_ context.Context, workshopID string) (Snapshot, error) {
+	if err := s.refused(workshopID); err != nil {
+		return Snapshot{}, err
+	}
 	var snap Snapshot
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
@@ -404,9 +459,12 @@ func (s *EmbeddedStore) Snapshot(_ context.Context, workshopID string) (Snapshot
 			return err
 		}
 		meta := r.Bucket(bMeta)
-		snap.V = i64(meta.Get(kSnapV))
-		snap.Board = append([]byte(nil), meta.Get(kSnapshot)...)
-		return nil
+		if snap.V, err = getI64(meta, kSnapV, workshopID); err != nil {
+			return err
+		}
+		board, err := get(meta, kSnapshot, workshopID)
+		snap.Board = append([]byte(nil), board...)
+		return err
 	})
 	return snap, err
 }
@@ -414,22 +472,29 @@ func (s *EmbeddedStore) Snapshot(_ context.Context, workshopID string) (Snapshot
 // PutSnapshot implements Store; it trims the log to keepLog entries before
 // the snapshot.
 func (s *EmbeddedStore) PutSnapshot(_ context.Context, workshopID string, snap Snapshot) error {
+	if err := s.refused(workshopID); err != nil {
+		return err
+	}
 	return s.commits.do(func(tx *bolt.Tx) error {
 		r, err := room(tx, workshopID)
 		if err != nil {
 			return err
 		}
 		meta := r.Bucket(bMeta)
-		if i64(meta.Get(kSnapV)) >= snap.V {
-			return nil
-		}
-		if err := meta.Put(kSnapshot, snap.Board); err != nil {
+		had, err := getI64(meta, kSnapV, workshopID)
+		if err != nil || had >= snap.V {
 			return err
 		}
-		if err := meta.Put(kSnapV, u64(snap.V)); err != nil {
+		if err := put(meta, kSnapshot, snap.Board); err != nil {
 			return err
 		}
-		first := i64(meta.Get(kFirst))
+		if err := put(meta, kSnapV, u64(snap.V)); err != nil {
+			return err
+		}
+		first, err := getI64(meta, kFirst, workshopID)
+		if err != nil {
+			return err
+		}
 		keepFrom := snap.V - keepLog + 1
 		if keepFrom <= first {
 			return nil
@@ -440,7 +505,7 @@ func (s *EmbeddedStore) PutSnapshot(_ context.Context, workshopID string, snap S
 				return err
 			}
 		}
-		return meta.Put(kFirst, u64(keepFrom))
+		return put(meta, kFirst, u64(keepFrom))
 	})
 }
 

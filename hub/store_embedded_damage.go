@@ -71,12 +71,15 @@ func (s *EmbeddedStore) newEpochs(damage []*DamageError, cut map[string]bool) er
 	var ids []string
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bRooms).ForEach(func(id, _ []byte) error {
+			if s.damagedRooms[string(id)] != nil {
+				return nil // refused anyway
+			}
 			r, err := room(tx, string(id))
 			if err != nil {
 				return err
 			}
 			epoch := uuid.NewString()
-			if err := r.Bucket(bMeta).Put(kEpoch, []byte(epoch)); err != nil {
+			if err := put(r.Bucket(bMeta), kEpoch, []byte(epoch)); err != nil {
 				return err
 			}
 			if p := s.pending[string(id)]; p != nil {

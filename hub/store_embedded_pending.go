@@ -141,6 +141,9 @@ func (r *replayer) record(payload []byte) error {
 		r.gone[id] = true // deleted after the append
 		return nil
 	}
+	if errors.Is(err, ErrDamaged) {
+		return errSkip // its workshop is refused: keep the record, aside
+	}
 	if err != nil {
 		return err
 	}
@@ -198,15 +201,17 @@ func (s *EmbeddedStore) pendingRoom(id string) (*pendingRoom, error) {
 	if p := s.pending[id]; p != nil {
 		return p, nil
 	}
+	if err := s.refused(id); err != nil {
+		return nil, err
+	}
 	p := &pendingRoom{ops: map[string]int64{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := room(tx, id)
 		if err != nil {
 			return err
 		}
-		meta := r.Bucket(bMeta)
-		p.top, p.epoch = i64(meta.Get(kTop)), string(meta.Get(kEpoch))
-		return nil
+		p.top, p.epoch, err = readHead(r.Bucket(bMeta), id)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -379,7 +384,14 @@ func storeEntries(tx *bolt.Tx, id string, es []pendingEntry) error {
 	// quarter fewer pages. The op index takes ids in any order, so it
 	// keeps bbolt's default.
 	log.FillPercent = 0.9
-	top, first := i64(meta.Get(kTop)), i64(meta.Get(kFirst))
+	top, _, err := readHead(meta, id)
+	if err != nil {
+		return err
+	}
+	first, err := getI64(meta, kFirst, id)
+	if err != nil {
+		return err
+	}
 	for _, pe := range es {
 		e := pe.e
 		if e.V <= top {
@@ -389,16 +401,16 @@ func storeEntries(tx *bolt.Tx, id string, es []pendingEntry) error {
 			return fmt.Errorf("workshop %s: entry %d follows %d", id, e.V, top)
 		}
 		if e.V >= first { // a snapshot may already have trimmed below it
-			if err := log.Put(u64(e.V), pe.data); err != nil {
+			if err := put(log, u64(e.V), pe.data); err != nil {
 				return err
 			}
 		}
-		if err := ops.Put([]byte(e.ID), u64(e.V)); err != nil {
+		if err := put(ops, []byte(e.ID), u64(e.V)); err != nil {
 			return err
 		}
 		top = e.V
 	}
-	return meta.Put(kTop, u64(top))
+	return put(meta, kTop, u64(top))
 }
 
 // closeLog stops the log. With checkpoint, what it holds is copied into
