@@ -76,21 +76,45 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 	}
 }
 
-// TestLimiterForgetsRefilledFirst: when full, keys whose buckets have
-// refilled go before any others, so a busy key keeps its limit.
-func TestLimiterForgetsRefilledFirst(t *testing.T) {
+// TestLimiterKeepsBusyKeys: when full, the limiter forgets the least
+// recently used key, so a key in use keeps its spent bucket however many
+// new keys arrive, and a key no one used for that long starts afresh.
+func TestLimiterKeepsBusyKeys(t *testing.T) {
 	l := NewLimiter(0.001, 3)
+	for _, key := range []string{"busy", "idle"} {
+		for range 3 {
+			l.Allow(key)
+		}
+	}
+	for i := range maxKeys * 3 {
+		l.Allow(fmt.Sprint("newcomer ", i))
+		if i%100 == 0 && l.Allow("busy") {
+			t.Fatalf("after %d newcomers: the busy key got a token back, want its spent bucket kept", i+1)
+		}
+	}
+	if !l.Allow("idle") {
+		t.Fatal("a key unused while the limiter filled three times over: refused, want it forgotten and a new burst")
+	}
+	if n := len(l.buckets); n != maxKeys || l.recent.Len() != maxKeys {
+		t.Fatalf("remembered %d keys (%d in use order), want %d", n, l.recent.Len(), maxKeys)
+	}
+}
+
+// TestLimiterWait: Wait spends nothing, is 0 while a token is there and
+// otherwise about the time until the next one.
+func TestLimiterWait(t *testing.T) {
+	l := NewLimiter(0.1, 2) // a token every 10 s
+	if got := l.Wait("a"); got != 0 {
+		t.Fatalf("a key never seen: waits %v, want 0", got)
+	}
+	l.Allow("a")
 	for range 3 {
-		l.Allow("busy")
+		if got := l.Wait("a"); got != 0 {
+			t.Fatalf("one token left: waits %v, want 0 (and Wait spends none)", got)
+		}
 	}
-	for i := range maxKeys - 1 {
-		l.buckets[fmt.Sprint("idle ", i)] = &bucket{rate: 0.001, burst: 3, tokens: 3}
-	}
-	l.Allow("newcomer")
-	if l.Allow("busy") {
-		t.Fatal("the busy key got a token back when the limiter made room, want its bucket kept")
-	}
-	if len(l.buckets) != 2 {
-		t.Fatalf("remembered %d keys, want 2 (busy and newcomer): refilled ones go", len(l.buckets))
+	l.Allow("a")
+	if got := l.Wait("a"); got < 9*time.Second || got > 10*time.Second {
+		t.Fatalf("bucket empty: waits %v, want about 10s", got)
 	}
 }
