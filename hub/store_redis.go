@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,10 @@ import (
 type RedisConfig struct {
 	// URL is a redis:// or rediss:// URL, as redis.ParseURL reads it.
 	URL string
+	// Retention is how long a new workshop's keys live before a first
+	// Touch; DefaultRetention when zero. Every key a script makes gets
+	// its workshop's expiry at once.
+	Retention time.Duration
 }
 
 // RedisStore keeps workshops in Redis, so that several instances can serve
@@ -31,6 +36,7 @@ type RedisStore struct {
 	// set at construction
 	rdb  *redis.Client
 	ps   *redis.PubSub // the store's one subscriber connection
+	keep time.Duration // retention of a new workshop
 	log  *slog.Logger
 	kick chan struct{} // capacity 1: the rooms wanted on ps changed
 	quit chan struct{} // closed by Close
@@ -60,7 +66,7 @@ func OpenRedis(ctx context.Context, cfg RedisConfig, log *slog.Logger) (*RedisSt
 	}
 	warnRisky(ctx, rdb, log)
 	s := &RedisStore{
-		rdb: rdb, ps: rdb.Subscribe(context.Background()), log: log,
+		rdb: rdb, ps: rdb.Subscribe(context.Background()), log: log, keep: cmp.Or(cfg.Retention, DefaultRetention),
 		kick: make(chan struct{}, 1), quit: make(chan struct{}),
 		rooms: map[string]map[*redisSub]struct{}{}, marks: map[string]redisMark{},
 	}
@@ -109,14 +115,14 @@ func (s *RedisStore) CreateWorkshop(ctx context.Context, w board.Workshop) error
 	if err != nil {
 		return fmt.Errorf("encode workshop: %w", err)
 	}
-	ok, err := s.rdb.SetNX(ctx, redisCodeKey(w.Code), w.ID, 0).Result()
+	ok, err := s.rdb.SetNX(ctx, redisCodeKey(w.Code), w.ID, s.keep).Result()
 	if err != nil {
 		return fmt.Errorf("claim join code: %w", err)
 	}
 	if !ok {
 		return ErrCodeTaken
 	}
-	taken, err := scriptCreate.Run(ctx, s.rdb, redisKeys(w.ID), uuid.NewString(), data).Int()
+	taken, err := scriptCreate.Run(ctx, s.rdb, redisKeys(w.ID), uuid.NewString(), data, s.keep.Milliseconds()).Int()
 	if err == nil && taken == 1 {
 		err = fmt.Errorf("workshop %s exists", w.ID)
 	}

@@ -7,8 +7,9 @@ import (
 )
 
 // Touch implements Store: every key of the room, and its join code, expire
-// ttl from now. Keys made after a touch get their expiry at the next one;
-// rooms touch when they load, while people are in them, and when they end.
+// ttl from now. A key made later takes the workshop's expiry as it is
+// made (see keep in lua/room.lua); rooms touch when they load, while
+// people are in them, and when they end.
 func (s *RedisStore) Touch(ctx context.Context, id string, ttl time.Duration) error {
 	w, err := s.Workshop(ctx, id)
 	if err != nil {

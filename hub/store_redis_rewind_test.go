@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
@@ -329,4 +331,44 @@ func TestRedisStoreMarkCatchesRewind(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRedisStoreKeysExpireAsMade: every key a workshop has gets an expiry
+// no longer than its retention in the script that makes it, with no
+// Touch: an instance killed at any moment leaves nothing that outlives
+// the retention. A history started anew keeps it too.
+func TestRedisStoreKeysExpireAsMade(t *testing.T) {
+	url := redisURL(t)
+	rdb := redisAdmin(t)
+	ctx := t.Context()
+	const retention = time.Hour
+	s, err := OpenRedis(ctx, RedisConfig{URL: url, Retention: retention}, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	w := storeWorkshop(t, s)
+	check := func(want int) {
+		t.Helper()
+		keys := append(redisRoomKeys(t, rdb, w.ID), redisCodeKey(w.Code))
+		if len(keys) != want {
+			t.Errorf("keys %v, want %d", keys, want)
+		}
+		for _, k := range keys {
+			if ttl := rdb.PTTL(ctx, k).Val(); ttl <= 0 || ttl > retention {
+				t.Errorf("key %s expires in %v, want within %v", k, ttl, retention)
+			}
+		}
+	}
+	storeFill(t, s, w.ID) // a participant, entries, a snapshot
+	if err := s.SetOnline(ctx, w.ID, "a", []string{uuid.NewString()}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	check(len(redisKeys(w.ID)) + 1)
+	rdb.Del(ctx, redisKeys(w.ID)[kLog])
+	if _, err := s.Head(ctx, w.ID); err != nil { // starts the history anew
+		t.Fatal(err)
+	}
+	storeAppendN(t, s, w.ID, 0, 1)
+	check(len(redisKeys(w.ID)) + 1 - 1) // no snapshot in the new history
 }

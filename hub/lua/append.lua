@@ -17,5 +17,6 @@ local entry = '{"v":' .. v .. ARGV[4]
 redis.call('XADD', log, v .. '-0', 'e', entry)
 redis.call('HSET', ops, ARGV[2], v)
 redis.call('HSET', meta, 'top', v, 'last', ARGV[2])
+if top == 0 then keep(log, ops) end -- made by this append
 redis.call('PUBLISH', ARGV[5], entry)
 return {0, top + 1}

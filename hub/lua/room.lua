@@ -7,6 +7,15 @@
 -- above 0 the log and op ids exist (a trim keeps the newest entries), and
 -- while snapv is above 0 the snapshot does.
 local ws, meta, log, ops, people, snap, online = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+-- keep gives keys the workshop's own expiry as a script makes them, so
+-- that every key of a room expires with it even if no touch follows (the
+-- instance that wrote it was killed); touch.lua renews them all.
+local function keep(...)
+  local ttl = redis.call('PTTL', ws)
+  if ttl > 0 then
+    for _, k in ipairs({...}) do redis.call('PEXPIRE', k, ttl) end
+  end
+end
 local function ready(epoch)
   if redis.call('EXISTS', ws) == 0 then return false end
   local m = redis.call('HMGET', meta, 'epoch', 'top', 'snapv')
@@ -15,6 +24,7 @@ local function ready(epoch)
       or (snapv > 0 and redis.call('EXISTS', snap) == 0) then
     redis.call('DEL', meta, log, ops, snap)
     redis.call('HSET', meta, 'epoch', epoch, 'top', '0', 'first', '1', 'snapv', '0')
+    keep(meta)
   end
   return true
 end

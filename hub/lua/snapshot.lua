@@ -10,6 +10,7 @@ if not m[1] or v > tonumber(m[2]) then return {4, tonumber(m[2] or '0')} end
 if ARGV[4] ~= '' and tonumber(redis.call('HGET', ops, ARGV[4]) or '-1') ~= v then return {5, tonumber(m[2])} end
 if v <= tonumber(m[4]) then return {0, 0} end
 redis.call('SET', snap, ARGV[2])
+keep(snap)
 redis.call('HSET', meta, 'snapv', ARGV[1])
 local keep = v - tonumber(ARGV[3]) + 1
 if keep > tonumber(m[3]) then
