@@ -115,9 +115,10 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (hub.Store, er
 	log.Info("using the embedded store", "dir", cfg.dataDir)
 	store, err := hub.OpenEmbeddedConfig(hub.EmbeddedConfig{Dir: cfg.dataDir, Damaged: cfg.damagedLog, Log: log})
 	if errors.Is(err, hub.ErrDamaged) {
-		return nil, fmt.Errorf("%w\nNothing was changed. To start anyway, keeping every record before the damage, moving the damaged file aside "+
-			"and starting each workshop under a new epoch, set DAMAGED_LOG=quarantine (flag -damaged-log=quarantine); "+
-			"or restore the data directory from a backup", err)
+		return nil, fmt.Errorf("%w\nNothing was changed. Restore the data directory from a backup, or start anyway with "+
+			"DAMAGED_LOG=quarantine (flag -damaged-log=quarantine): a damaged log file is moved aside, every record before "+
+			"the damage kept and each workshop started under a new epoch; a workshop damaged in withboard.db is refused, "+
+			"its data left as it is, and the others are served", err)
 	}
 	return store, err
 }
