@@ -27,6 +27,13 @@ type RedisConfig struct {
 	// Touch; DefaultRetention when zero. Every key a script makes gets
 	// its workshop's expiry at once.
 	Retention time.Duration
+	// WaitReplicas, when above 0, is how many replicas must have an
+	// appended op (Redis WAIT) before Append returns it, within
+	// WaitTimeout (a second when zero); else Append fails and the op is
+	// refused as unavailable, and its re-send is acknowledged once they
+	// have it.
+	WaitReplicas int
+	WaitTimeout  time.Duration
 }
 
 // RedisStore keeps workshops in Redis, so that several instances can serve
@@ -34,14 +41,16 @@ type RedisConfig struct {
 // them between instances over pub/sub.
 type RedisStore struct {
 	// set at construction
-	rdb  *redis.Client
-	ps   *redis.PubSub // the store's one subscriber connection
-	keep time.Duration // retention of a new workshop
-	log  *slog.Logger
-	kick chan struct{} // capacity 1: the rooms wanted on ps changed
-	quit chan struct{} // closed by Close
-	wg   sync.WaitGroup
-	once sync.Once // closes the store
+	rdb     *redis.Client
+	ps      *redis.PubSub // the store's one subscriber connection
+	keep    time.Duration // retention of a new workshop
+	wait    int           // replicas an append waits for; 0 for none
+	waitFor time.Duration
+	log     *slog.Logger
+	kick    chan struct{} // capacity 1: the rooms wanted on ps changed
+	quit    chan struct{} // closed by Close
+	wg      sync.WaitGroup
+	once    sync.Once // closes the store
 
 	mu    sync.Mutex                        // guards rooms
 	rooms map[string]map[*redisSub]struct{} // channel -> local subscribers
@@ -67,6 +76,7 @@ func OpenRedis(ctx context.Context, cfg RedisConfig, log *slog.Logger) (*RedisSt
 	warnRisky(ctx, rdb, log)
 	s := &RedisStore{
 		rdb: rdb, ps: rdb.Subscribe(context.Background()), log: log, keep: cmp.Or(cfg.Retention, DefaultRetention),
+		wait: cfg.WaitReplicas, waitFor: cmp.Or(cfg.WaitTimeout, time.Second),
 		kick: make(chan struct{}, 1), quit: make(chan struct{}),
 		rooms: map[string]map[*redisSub]struct{}{}, marks: map[string]redisMark{},
 	}
@@ -239,8 +249,14 @@ func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int
 	tail := e.AppendJSONTail((*buf)[:0])
 	defer func() { *buf = tail; entryBufs.Put(buf) }()
 	saw, fresh := s.mark(workshopID), uuid.NewString()
-	res, err := scriptAppend.Run(ctx, s.rdb, redisKeys(workshopID),
-		fresh, e.ID, expected, tail, redisChannel(workshopID), e.Epoch, saw.epoch, saw.v, saw.id).Int64Slice()
+	args := []any{fresh, e.ID, expected, tail, redisChannel(workshopID), e.Epoch, saw.epoch, saw.v, saw.id, s.wait > 0}
+	var res []int64
+	var err error
+	if s.wait > 0 {
+		res, err = s.appendWaiting(ctx, workshopID, args)
+	} else {
+		res, err = scriptAppend.Run(ctx, s.rdb, redisKeys(workshopID), args...).Int64Slice()
+	}
 	if err != nil {
 		return 0, fmt.Errorf("append entry: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -371,4 +372,70 @@ func TestRedisStoreKeysExpireAsMade(t *testing.T) {
 	}
 	storeAppendN(t, s, w.ID, 0, 1)
 	check(len(redisKeys(w.ID)) + 1 - 1) // no snapshot in the new history
+}
+
+// TestRedisStoreWaitsForReplicas: with WaitReplicas, an append returns
+// only once a replica has it; while none answers it fails though the op
+// is logged, and the op's re-send is acknowledged once a replica has it.
+func TestRedisStoreWaitsForReplicas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two Redis servers")
+	}
+	primary := startRedis(t)
+	replica := startRedis(t, "--replicaof", strings.Replace(primary.addr, ":", " ", 1))
+	ctx := t.Context()
+	s, err := OpenRedis(ctx, RedisConfig{URL: "redis://" + primary.addr + "/", WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond},
+		slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	rep := redis.NewClient(&redis.Options{Addr: replica.addr})
+	t.Cleanup(func() { rep.Close() })
+	w := storeWorkshop(t, s)
+	resend := func(e board.Entry, top int64) (int64, error) {
+		v, err := s.Append(ctx, w.ID, top, e)
+		if errors.Is(err, ErrDuplicate) {
+			err = nil
+		}
+		return v, err
+	}
+	var v int64
+	first := storeEntry(0)
+	for deadline := time.Now().Add(storeWait); ; time.Sleep(50 * time.Millisecond) { // the replica's first sync
+		if v, err = resend(first, 0); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil || v != 1 {
+		t.Fatalf("Append with a replica = %d, %v; want 1", v, err)
+	}
+	if n := rep.HLen(ctx, redisKeys(w.ID)[kOps]).Val(); n != 1 {
+		t.Errorf("the replica has %d op ids once the append returned, want 1", n)
+	}
+
+	if err := rep.Do(ctx, "REPLICAOF", "127.0.0.1", strings.Split(spareAddr(t), ":")[1]).Err(); err != nil {
+		t.Fatal(err)
+	}
+	e := storeEntry(1)
+	if _, err := s.Append(ctx, w.ID, 1, e); err == nil || errors.Is(err, ErrConflict) {
+		t.Fatalf("Append with no replica answering: got %v, want a failure", err)
+	}
+	if got, err := s.OpVersion(ctx, w.ID, e.ID); err != nil || got != 2 {
+		t.Fatalf("the op is not in the log: %d, %v", got, err)
+	}
+	if _, err := resend(e, 1); err == nil {
+		t.Errorf("re-send with no replica answering: got nil, want a failure")
+	}
+	if err := rep.Do(ctx, "REPLICAOF", strings.Split(primary.addr, ":")[0], strings.Split(primary.addr, ":")[1]).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(storeWait); ; time.Sleep(50 * time.Millisecond) {
+		if v, err = resend(e, 1); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil || v != 2 {
+		t.Errorf("re-send once the replica is back = %d, %v; want the original 2", v, err)
+	}
 }

@@ -32,6 +32,8 @@ type config struct {
 	maxParticipants int
 	maxConnections  int64
 	damagedLog      hub.DamagePolicy
+	waitReplicas    int           // Redis replicas that must have an op before its ack
+	waitTimeout     time.Duration // how long an ack waits for them
 
 	// interfaces lists the machine's network interfaces, for the links
 	// phones use; nil means the machine's own (tests give fakes).
@@ -72,6 +74,12 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	damaged := env("DAMAGED_LOG", "refuse")
 	fs.StringVar(&damaged, "damaged-log", damaged,
 		"what the embedded store does with damage in its log or database: refuse to start, or quarantine it and start each workshop under a new epoch (env DAMAGED_LOG)")
+	waitReplicas := env("REDIS_WAIT_REPLICAS", "0")
+	fs.StringVar(&waitReplicas, "redis-wait-replicas", waitReplicas,
+		"with Redis, acknowledge an op only once this many replicas have it (WAIT); 0 for no wait (env REDIS_WAIT_REPLICAS)")
+	waitTimeout := env("REDIS_WAIT_TIMEOUT", "1s")
+	fs.StringVar(&waitTimeout, "redis-wait-timeout", waitTimeout,
+		"how long an op waits for those replicas before it is refused as unavailable, to be sent again (env REDIS_WAIT_TIMEOUT)")
 	shutdown := env("SHUTDOWN_TIMEOUT", "20s")
 	fs.StringVar(&roomIdle, "room-idle", roomIdle, "how long an empty room stays in memory (env ROOM_IDLE)")
 	fs.StringVar(&shutdown, "shutdown-timeout", shutdown, "how long a graceful shutdown may take (env SHUTDOWN_TIMEOUT)")
@@ -101,6 +109,12 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	if c.retention, err = time.ParseDuration(retention); err != nil || c.retention <= 0 {
 		return c, fmt.Errorf("retention %q: want a positive duration such as 720h", retention)
+	}
+	if c.waitReplicas, err = strconv.Atoi(waitReplicas); err != nil || c.waitReplicas < 0 {
+		return c, fmt.Errorf("redis-wait-replicas %q: want a whole number, 0 for no wait", waitReplicas)
+	}
+	if c.waitTimeout, err = time.ParseDuration(waitTimeout); err != nil || c.waitTimeout <= 0 {
+		return c, fmt.Errorf("redis-wait-timeout %q: want a positive duration such as 1s", waitTimeout)
 	}
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)

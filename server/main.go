@@ -110,7 +110,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 func openStore(ctx context.Context, cfg config, log *slog.Logger) (hub.Store, error) {
 	if cfg.redisURL != "" {
 		log.Info("using redis")
-		return hub.OpenRedis(ctx, hub.RedisConfig{URL: cfg.redisURL, Retention: cfg.retention}, log)
+		return hub.OpenRedis(ctx, hub.RedisConfig{URL: cfg.redisURL, Retention: cfg.retention,
+			WaitReplicas: cfg.waitReplicas, WaitTimeout: cfg.waitTimeout}, log)
 	}
 	log.Info("using the embedded store", "dir", cfg.dataDir)
 	store, err := hub.OpenEmbeddedConfig(hub.EmbeddedConfig{Dir: cfg.dataDir, Damaged: cfg.damagedLog, Log: log})

@@ -1,6 +1,7 @@
 -- ARGV: epoch candidate, op id, expected version, entry JSON after its
 -- version, channel, the epoch the entry belongs to ('' for any), then the
--- instance's mark: epoch, version, op id (see rewound).
+-- instance's mark: epoch, version, op id (see rewound), then '1' when the
+-- caller WAITs for replicas after the script.
 -- Returns {result, version}; another epoch is a conflict; a rewound
 -- history is {5, top}, with nothing appended.
 if not ready(ARGV[1]) then return {3, 0} end
@@ -8,7 +9,11 @@ if rewound(ARGV[7], ARGV[8], ARGV[9], ARGV[1], ARGV[5]) then
   return {5, tonumber(redis.call('HGET', meta, 'top'))}
 end
 local old = redis.call('HGET', ops, ARGV[2])
-if old then return {1, tonumber(old)} end
+if old then
+  -- A write, so that the caller's WAIT covers the original append too.
+  if ARGV[10] == '1' then redis.call('HSET', meta, 'top', redis.call('HGET', meta, 'top')) end
+  return {1, tonumber(old)}
+end
 local top = tonumber(redis.call('HGET', meta, 'top'))
 if top ~= tonumber(ARGV[3]) then return {2, top} end
 if ARGV[6] ~= '' and redis.call('HGET', meta, 'epoch') ~= ARGV[6] then return {2, top} end
