@@ -4,8 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -27,6 +26,7 @@ type config struct {
 	roomIdle        time.Duration
 	shutdownTimeout time.Duration
 	trustProxy      bool
+	trustedProxies  []netip.Prefix // X-Forwarded-For entries skipped as proxies
 	retention       time.Duration
 	debugAddr       string
 	maxParticipants int
@@ -61,7 +61,10 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated extra origins allowed to open WebSockets (env ALLOWED_ORIGINS)")
 	fs.StringVar(&c.createToken, "create-token", env("CREATE_TOKEN", ""), "if set, creating a workshop needs this bearer token (env CREATE_TOKEN)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", env("TRUST_PROXY", "") == "true",
-		"take the client's address from the last X-Forwarded-For entry, as a proxy in front sets it (env TRUST_PROXY=true)")
+		"take the client's address from X-Forwarded-For, as the proxies in front set it: the last entry not in -trusted-proxies (env TRUST_PROXY=true)")
+	proxies := env("TRUSTED_PROXIES", defaultTrustedProxies)
+	fs.StringVar(&proxies, "trusted-proxies", proxies,
+		"with -trust-proxy, comma-separated networks of proxies whose X-Forwarded-For entries are passed over to the one before, or none (env TRUSTED_PROXIES)")
 	fs.StringVar(&c.debugAddr, "debug-addr", env("DEBUG_ADDR", ""),
 		"if set, serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (env DEBUG_ADDR)")
 	maxPeople := env("MAX_PARTICIPANTS", strconv.Itoa(hub.DefaultMaxParticipants))
@@ -87,6 +90,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return c, err
 	}
 	var err error
+	if c.trustedProxies, err = parsePrefixes(proxies); err != nil {
+		return c, fmt.Errorf("trusted-proxies: %w", err)
+	}
 	if c.maxParticipants, err = strconv.Atoi(maxPeople); err != nil || c.maxParticipants < 1 {
 		return c, fmt.Errorf("max-participants %q: want a whole number of 1 or more", maxPeople)
 	}
@@ -137,22 +143,6 @@ func (c config) publicHost() string {
 		return u.Host
 	}
 	return ""
-}
-
-// clientAddr names a request's client, for per-address limits: its
-// remote address, or behind a trusted proxy the address the proxy saw.
-func (c config) clientAddr(r *http.Request) string {
-	if c.trustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			return strings.TrimSpace(parts[len(parts)-1])
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // environ is os.Getenv, named for run's callers.
