@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ type api struct {
 	log     *slog.Logger
 	creates *client.Limiter // workshops created per client address
 	lan     *lanFinder      // this machine's address on its network
+	misses  *client.Limiter // lookups of workshops that do not exist, per client address
+	boards  *boardCache     // what the cheap reads need of each board
+	sites   *http.CrossOriginProtection
 }
 
 // apiError writes the contract's error shape.
@@ -48,11 +52,30 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
-// create handles POST /api/workshops.
+// jsonOnly refuses a request whose body is not JSON and one a browser
+// sends from another site, answering itself; it lets through a body
+// declared application/json and no body at all. Pages on other sites can
+// send text/plain, form and multipart bodies without asking (no CORS
+// preflight), so these are what a forged request would be.
+func (a *api) jsonOnly(w http.ResponseWriter, r *http.Request) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			apiError(w, http.StatusUnsupportedMediaType, board.CodeInvalid, "Send the request as JSON, with Content-Type: application/json.")
+			return false
+		}
+	}
+	if err := a.sites.Check(r); err != nil {
+		apiError(w, http.StatusForbidden, board.CodeForbidden, "This server does not take that request from a page on another site.")
+		return false
+	}
+	return true
+}
+
+// create handles POST /api/workshops. The creation token is checked
+// before the address's creation budget is spent, so that requests
+// without it cannot use up anyone's budget.
 func (a *api) create(w http.ResponseWriter, r *http.Request) {
-	if !a.creates.Allow(a.cfg.clientAddr(r)) {
-		w.Header().Set("Retry-After", "600")
-		apiError(w, http.StatusTooManyRequests, board.CodeRateLimited, "Too many workshops were created from this network. Try again later.")
+	if !a.jsonOnly(w, r) {
 		return
 	}
 	if a.cfg.createToken != "" {
@@ -65,6 +88,11 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 			apiError(w, http.StatusForbidden, "forbidden", "That access token is not right for this server.")
 			return
 		}
+	}
+	if !a.creates.Allow(a.cfg.clientAddr(r)) {
+		w.Header().Set("Retry-After", "600")
+		apiError(w, http.StatusTooManyRequests, board.CodeRateLimited, "Too many workshops were created from this network. Try again later.")
+		return
 	}
 	var body struct {
 		Title  *string `json:"title"`
@@ -105,7 +133,7 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.log.Info("workshop created", "workshop", ws.ID, "sample", body.Sample)
-	base, loopback := a.base(r)
+	base, loopback := a.base(w, r)
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"id": ws.ID, "code": ws.Code, "title": ws.Title, "facilitatorKey": key,
 		"joinUrl": base + "/j/" + ws.Code, "wallUrl": base + "/w/" + ws.Code, "loopback": loopback,
@@ -122,7 +150,7 @@ func (a *api) links(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	base, loopback := a.base(r)
+	base, loopback := a.base(w, r)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"joinUrl": base + "/j/" + ws.Code, "wallUrl": base + "/w/" + ws.Code,
 		"facilitatorUrl": base + "/f/" + ws.ID, "loopback": loopback,
@@ -131,8 +159,13 @@ func (a *api) links(w http.ResponseWriter, r *http.Request) {
 
 // find looks up the workshop a path names, answering 404 or 503 itself.
 func (a *api) find(w http.ResponseWriter, r *http.Request, ref string) (board.Workshop, bool) {
-	ws, err := a.hub.Workshop(r.Context(), ref)
+	ws, err := a.lookup(r, ref)
+	var guessing *errGuessing
 	switch {
+	case errors.As(err, &guessing):
+		w.Header().Set("Retry-After", guessing.retryAfter())
+		apiError(w, http.StatusTooManyRequests, board.CodeRateLimited, guessingMessage)
+		return ws, false
 	case errors.Is(err, hub.ErrNotFound):
 		apiError(w, http.StatusNotFound, board.CodeNotFound, "There is no workshop with that code. Check the code and try again.")
 		return ws, false
@@ -150,13 +183,13 @@ func (a *api) show(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	phase, err := a.hub.Phase(r.Context(), ws)
+	f, err := a.boards.facts(r.Context(), ws)
 	if err != nil {
 		a.log.Warn("read phase", "workshop", ws.ID, "err", err)
 		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The server cannot look that up right now. Try again in a moment.")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": ws.ID, "code": ws.Code, "title": ws.Title, "phase": string(phase)})
+	writeJSON(w, http.StatusOK, map[string]string{"id": ws.ID, "code": ws.Code, "title": ws.Title, "phase": string(f.phase)})
 }
 
 // facilitator finds the workshop of {id} and checks the bearer key.
@@ -179,6 +212,9 @@ func (a *api) facilitator(w http.ResponseWriter, r *http.Request) (board.Worksho
 
 // remove handles DELETE /api/workshops/{id}.
 func (a *api) remove(w http.ResponseWriter, r *http.Request) {
+	if !a.jsonOnly(w, r) {
+		return
+	}
 	ws, ok := a.facilitator(w, r)
 	if !ok {
 		return
@@ -188,6 +224,7 @@ func (a *api) remove(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The workshop could not be deleted just now. Try again in a moment.")
 		return
 	}
+	a.boards.forget(ws.ID)
 	a.log.Info("workshop deleted", "workshop", ws.ID)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -185,33 +185,65 @@ func localPort(r *http.Request) uint16 {
 }
 
 // requestScheme is the scheme the browser used, as far as the server can
-// tell.
-func requestScheme(r *http.Request) string {
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+// tell: X-Forwarded-Proto is the client's to write unless a proxy in
+// front sets it, so it counts only behind TRUST_PROXY.
+func (a *api) requestScheme(r *http.Request) string {
+	if r.TLS != nil || (a.cfg.trustProxy && r.Header.Get("X-Forwarded-Proto") == "https") {
 		return "https"
 	}
 	return "http"
 }
 
+// validHost says whether a Host header is a plain host name or address,
+// with or without a port: what a browser that reached this server sends.
+func validHost(host string) bool {
+	name := host
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			return false
+		}
+		name = h
+	}
+	if _, err := netip.ParseAddr(name); err == nil {
+		return true
+	}
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // base is the origin from which the links of r's answer are made, and
 // whether it is this machine's loopback, which phones cannot reach. With a
-// public URL it is always that, whatever Host the request claims.
-func (a *api) base(r *http.Request) (origin string, loopback bool) {
+// public URL it is always that, whatever Host the request claims. Without
+// one it depends on the request's Host (and X-Forwarded-Proto behind a
+// proxy), and base says so in w's Vary, keeping shared caches from
+// handing one client's links to another.
+func (a *api) base(w http.ResponseWriter, r *http.Request) (origin string, loopback bool) {
 	if a.cfg.publicURL != "" {
 		return a.cfg.publicURL, false
 	}
-	if !isLoopbackHost(r.Host) {
-		return requestScheme(r) + "://" + r.Host, false
+	w.Header().Add("Vary", "Host")
+	if a.cfg.trustProxy {
+		w.Header().Add("Vary", "X-Forwarded-Proto")
+	}
+	if validHost(r.Host) && !isLoopbackHost(r.Host) {
+		return a.requestScheme(r) + "://" + r.Host, false
 	}
 	port := localPort(r)
 	if ip, ok := a.lan.find(); ok {
 		return "http://" + netip.AddrPortFrom(ip, port).String(), false
 	}
 	host := r.Host
-	if host == "" {
+	if !validHost(host) {
 		host = "localhost:" + strconv.Itoa(int(port))
 	}
-	return requestScheme(r) + "://" + host, true
+	return a.requestScheme(r) + "://" + host, true
 }
 
 // printWhere tells, as the server starts, where to open it: on this

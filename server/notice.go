@@ -49,8 +49,13 @@ func writeNotice(w http.ResponseWriter, status int, n notice) {
 // findPage looks up the workshop a page's path names, answering with a
 // notice page itself when it is not there or cannot be looked up.
 func (a *api) findPage(w http.ResponseWriter, r *http.Request, ref string) (board.Workshop, bool) {
-	ws, err := a.hub.Workshop(r.Context(), ref)
+	ws, err := a.lookup(r, ref)
+	var guessing *errGuessing
 	switch {
+	case errors.As(err, &guessing):
+		w.Header().Set("Retry-After", guessing.retryAfter())
+		writeNotice(w, http.StatusTooManyRequests, noticeGuessing)
+		return ws, false
 	case errors.Is(err, hub.ErrNotFound):
 		writeNotice(w, http.StatusNotFound, noticeGone)
 		return ws, false

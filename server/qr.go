@@ -19,7 +19,7 @@ func (a *api) qr(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	base, _ := a.base(r)
+	base, _ := a.base(w, r)
 	code, err := qr.Encode(base+"/j/"+ws.Code, qr.M)
 	if err != nil {
 		a.log.Error("encode qr", "err", err)
@@ -27,7 +27,11 @@ func (a *api) qr(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("Cache-Control", "no-cache") // the address in it may change with the network
+	cache := "no-cache" // the address in it may change with the network
+	if a.cfg.publicURL == "" {
+		cache = "private, no-cache" // and with the request's Host: see base
+	}
+	w.Header().Set("Cache-Control", cache)
 	w.Write([]byte(qrSVG(code)))
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/withboard/withboard/client"
 	"github.com/withboard/withboard/hub"
@@ -20,7 +21,15 @@ func routes(cfg config, h *hub.Hub, ws *client.Handler, m *metrics, log *slog.Lo
 	if err != nil {
 		panic(err) // the files are embedded in the binary: they are there
 	}
-	a := &api{cfg: cfg, hub: h, log: log, creates: client.NewLimiter(createRate, createBurst), lan: newLANFinder(cfg.interfaces)}
+	a := &api{cfg: cfg, hub: h, log: log, creates: client.NewLimiter(createRate, createBurst), lan: newLANFinder(cfg.interfaces),
+		misses: client.NewLimiter(float64(time.Second)/float64(missEvery), missBurst), boards: newBoardCache(h),
+		sites: http.NewCrossOriginProtection()}
+	if cfg.publicURL != "" {
+		// A proxy may rewrite Host; the public origin is this server's all the same.
+		if err := a.sites.AddTrustedOrigin(cfg.publicURL); err != nil {
+			log.Warn("public URL is not an origin", "err", err)
+		}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/workshops", a.create)
 	mux.HandleFunc("GET /api/workshops/{code}", a.show)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"time"
@@ -21,47 +23,82 @@ var levelMeaning = map[string]string{
 
 // summary handles GET /s/{code}: the take-home summary for participants,
 // in plain language and without anyone's name. It exists once the
-// facilitator has closed the workshop; before that the page says so.
+// facilitator has closed the workshop; before that the page says so. The
+// page is rendered once per version of the board (see boardCache), not
+// for every visit.
 func (a *api) summary(w http.ResponseWriter, r *http.Request) {
 	ws, ok := a.findPage(w, r, r.PathValue("code"))
 	if !ok {
 		return
 	}
-	x, err := a.hub.Export(r.Context(), ws, time.Now().UTC())
-	if errors.Is(err, hub.ErrNotFound) {
+	f, err := a.boards.facts(r.Context(), ws)
+	if err == nil && f.phase == board.PhaseClosed && (f.summary == nil || time.Since(f.summaryAt) >= summaryFresh) {
+		f.summary, err = a.renderSummary(r.Context(), ws)
+		f.summaryAt = time.Now()
+		if err == nil {
+			a.boards.put(ws.ID, f)
+		}
+	}
+	switch {
+	case errors.Is(err, hub.ErrNotFound):
 		writeNotice(w, http.StatusNotFound, noticeGone)
 		return
-	}
-	if err != nil {
+	case err != nil:
 		a.log.Warn("summary", "workshop", ws.ID, "err", err)
 		writeNotice(w, http.StatusServiceUnavailable, noticeUnavailable)
 		return
+	}
+	page := f.summary
+	if f.phase != board.PhaseClosed {
+		// Not yet: the page needs only the title.
+		if page, err = executeSummary(doc{Title: ws.Title, Credit: board.Credit}, ws.Code, false); err != nil {
+			a.log.Error("render summary", "err", err)
+			writeNotice(w, http.StatusInternalServerError, noticeSummaryFailed)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", noticeCSP)
+	w.Header().Set("Cache-Control", "no-store")
+	if f.phase != board.PhaseClosed {
+		w.WriteHeader(http.StatusConflict)
+	}
+	w.Write(page)
+}
+
+// renderSummary reads workshop ws's board and people and renders its
+// summary page.
+func (a *api) renderSummary(ctx context.Context, ws board.Workshop) ([]byte, error) {
+	x, err := a.hub.Export(ctx, ws, time.Now().UTC())
+	if err != nil {
+		return nil, err
 	}
 	d := newDoc(x)
 	for i := range d.People {
 		d.People[i].Names = nil // a summary to take home names no one
 	}
+	return executeSummary(d, ws.Code, x.Workshop.Phase == board.PhaseClosed)
+}
+
+// executeSummary renders the summary page of d.
+func executeSummary(d doc, code string, closed bool) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := summaryPage.Execute(&buf, struct {
+	err := summaryPage.Execute(&buf, struct {
 		doc
 		Code    string
 		Closed  bool
 		Meaning map[string]string
-	}{d, ws.Code, x.Workshop.Phase == board.PhaseClosed, levelMeaning}); err != nil {
-		a.log.Error("render summary", "err", err)
-		writeNotice(w, http.StatusInternalServerError, notice{
-			Heading: "The summary could not be made", Message: "Something went wrong on the server. Reload this page to try again.",
-			Link: "/", LinkText: "Go to the start page",
-		})
-		return
+	}{d, code, closed, levelMeaning})
+	if err != nil {
+		return nil, fmt.Errorf("render summary: %w", err)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", noticeCSP)
-	w.Header().Set("Cache-Control", "no-store")
-	if x.Workshop.Phase != board.PhaseClosed {
-		w.WriteHeader(http.StatusConflict)
-	}
-	w.Write(buf.Bytes())
+	return buf.Bytes(), nil
+}
+
+// noticeSummaryFailed is the page for a summary that could not be made.
+var noticeSummaryFailed = notice{
+	Heading: "The summary could not be made", Message: "Something went wrong on the server. Reload this page to try again.",
+	Link: "/", LinkText: "Go to the start page",
 }
 
 var summaryPage = template.Must(template.New("summary").Parse(`<!doctype html>
