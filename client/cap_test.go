@@ -26,7 +26,9 @@ func TestConnectionCap(t *testing.T) {
 		t.Fatalf("past the cap: response %v, want 503 with Retry-After", res)
 	}
 	body, _ := io.ReadAll(res.Body)
-	var answer struct{ Error struct{ Code, Message string } }
+	var answer struct {
+		Error struct{ Code, Message string }
+	}
 	if err := json.Unmarshal(body, &answer); err != nil || answer.Error.Code != "full" || answer.Error.Message == "" {
 		t.Errorf("past the cap: body %s, want error full with a message", body)
 	}
