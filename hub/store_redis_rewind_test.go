@@ -384,14 +384,20 @@ func TestRedisStoreWaitsForReplicas(t *testing.T) {
 	primary := startRedis(t)
 	replica := startRedis(t, "--replicaof", strings.Replace(primary.addr, ":", " ", 1))
 	ctx := t.Context()
-	s, err := OpenRedis(ctx, RedisConfig{URL: "redis://" + primary.addr + "/", WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond},
+	rep := redis.NewClient(&redis.Options{Addr: replica.addr})
+	t.Cleanup(func() { rep.Close() })
+	// A loaded machine takes a while for the replica's first full sync.
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(rep.Info(ctx, "replication").Val(), "master_link_status:up"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the replica did not link up with its primary within 30s")
+		}
+	}
+	s, err := OpenRedis(ctx, RedisConfig{URL: "redis://" + primary.addr + "/", WaitReplicas: 1, WaitTimeout: time.Second},
 		slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	rep := redis.NewClient(&redis.Options{Addr: replica.addr})
-	t.Cleanup(func() { rep.Close() })
 	w := storeWorkshop(t, s)
 	resend := func(e board.Entry, top int64) (int64, error) {
 		v, err := s.Append(ctx, w.ID, top, e)
