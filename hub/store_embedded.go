@@ -58,10 +58,11 @@ type EmbeddedStore struct {
 	ckptDone chan struct{} // closed when the checkpoint loop ends
 	closing  sync.Once
 
-	mu     sync.Mutex // guards subs, next and online
-	subs   map[string]map[int]subscriber
-	next   int
-	online map[string]map[string]onlineRecord // workshop -> instance -> record
+	mu      sync.Mutex // guards subs, next, online and ckptErr
+	ckptErr error      // why the last checkpoint failed, nil once one succeeds
+	subs    map[string]map[int]subscriber
+	next    int
+	online  map[string]map[string]onlineRecord // workshop -> instance -> record
 }
 
 // onlineRecord is one instance's list of who is online in a room.
@@ -575,10 +576,17 @@ func (s *EmbeddedStore) Online(_ context.Context, workshopID string) (map[string
 	return out, nil
 }
 
-// Ping implements Store.
+// Ping implements Store. It fails while the store cannot write its
+// files: appends, or the checkpoints that copy them into bbolt.
 func (s *EmbeddedStore) Ping(context.Context) error {
 	if err := s.wal.failure(); err != nil {
 		return err
+	}
+	s.mu.Lock()
+	err := s.ckptErr
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return s.db.View(func(*bolt.Tx) error { return nil })
 }

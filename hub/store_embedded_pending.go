@@ -161,7 +161,7 @@ func (r *replayer) record(payload []byte) error {
 // openLog replays the log in dir into the store's pending entries, copies
 // them into bbolt, removes the old segments and starts a new one.
 func (s *EmbeddedStore) openLog(dir string) error {
-	w, err := openWAL(dir, s.log, s.published)
+	w, err := openWAL(dir, s.log, s.published, s.forgetFailed)
 	if err != nil {
 		return err
 	}
@@ -192,6 +192,27 @@ func (s *EmbeddedStore) openLog(dir string) error {
 func (s *EmbeddedStore) published(news []walNews) {
 	for _, n := range news {
 		s.publish(n.workshopID, *n.e)
+	}
+}
+
+// forgetFailed forgets the pending entries whose log write failed, and
+// their versions: their ops were refused, and will come again with their
+// ids. Every later write failed too, so they are each room's last.
+func (s *EmbeddedStore) forgetFailed() {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	for id, p := range s.pending {
+		n := len(p.entries)
+		for n > 0 && !p.entries[n-1].g.ok.Load() {
+			n--
+			delete(p.ops, p.entries[n].e.ID)
+			p.entries[n] = pendingEntry{}
+		}
+		p.top -= int64(len(p.entries) - n)
+		p.entries = p.entries[:n]
+		if n == 0 {
+			delete(s.pending, id)
+		}
 	}
 }
 
@@ -258,19 +279,36 @@ func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expect
 }
 
 // checkpointLoop checkpoints every checkpointEvery, until the store
-// closes.
+// closes. After one fails (the board file cannot be written) it tries
+// again sooner, backing off as the log's writer does, and the store's
+// Ping fails until one succeeds.
 func (s *EmbeddedStore) checkpointLoop() {
 	defer close(s.ckptDone)
-	tick := time.NewTicker(checkpointEvery)
-	defer tick.Stop()
+	wait := checkpointEvery
 	for {
 		select {
 		case <-s.quit:
 			return
-		case <-tick.C:
+		case <-time.After(wait):
 		}
-		if err := s.checkpoint(true); err != nil && !errors.Is(err, errStoreClosed) {
-			s.log.Warn("checkpoint the write-ahead log; will try again", "err", err)
+		err := s.checkpoint(wait == checkpointEvery)
+		if errors.Is(err, errStoreClosed) {
+			return
+		}
+		s.mu.Lock()
+		failing := s.ckptErr != nil
+		s.ckptErr = err
+		s.mu.Unlock()
+		switch {
+		case err == nil && failing:
+			s.log.Info("checkpoint of the write-ahead log done again; the board file is written")
+			wait = checkpointEvery
+		case err == nil:
+		case !failing:
+			s.log.Error("checkpoint the write-ahead log; the board file cannot be written, will try again", "err", err)
+			wait = retryFirst
+		default:
+			wait = min(2*wait, retryMost)
 		}
 	}
 }

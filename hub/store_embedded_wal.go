@@ -19,6 +19,20 @@ import (
 // are further apart than that.
 const syncEvery = 2 * time.Millisecond
 
+// After a failed write the writer tries to start writing again after
+// retryFirst, then waits twice as long after each try that fails, up to
+// retryMost: a full disk is freed by a person, in seconds or minutes.
+const (
+	retryFirst = 50 * time.Millisecond
+	retryMost  = 5 * time.Second
+)
+
+// recoverRoom is the room the log's disk must show, by taking it in a file
+// and giving it back, before the log writes again after a failure: a disk
+// full but for the page a cut record freed would fail the next write at
+// once, and refuse and accept by turns.
+const recoverRoom = 1 << 20
+
 // damagedDirName is where the log moves segments it could not read whole.
 const damagedDirName = "damaged"
 
@@ -49,6 +63,7 @@ type wal struct {
 	dir       string
 	log       *slog.Logger
 	onDurable func([]walNews) // called by the writer once a group is durable
+	onFailed  func()          // called by the writer once a group failed, before it tries again
 
 	mu      sync.Mutex // guards the fields below, to the writer's
 	buf     []byte     // records of the group being gathered
@@ -57,18 +72,21 @@ type wal struct {
 	last    *walGroup  // the group of the last append
 	lsn     uint64     // the number the next record gets
 	seq     uint64     // the segment being written
-	err     error      // once set (the log failed, or closed), appends are refused
-	failed  bool       // the log failed: its segments are kept for the restart
+	err     error      // while set (the log failed, or closed), appends are refused
+	failed  bool       // the log failed and is not yet writing again: its segments are kept
 	segs    []segment  // segments found at open
 	started bool
+	closed  bool
 
 	// Set by replay; then guarded by ckptMu.
 	keep map[uint64]string // segments not read whole -> why: moved aside, never removed
 
 	// Owned by the writer goroutine.
 	file    walFile
-	size    int64
-	written uint64 // the number of the next record to be written
+	size    int64            // bytes of records in file, all durable
+	written uint64           // the number of the next record to be written
+	retry   <-chan time.Time // while failed: when to try writing again
+	backoff time.Duration
 
 	wake    chan struct{}
 	rotate  chan chan struct{}
@@ -88,7 +106,7 @@ type walFile interface {
 
 // openWAL opens the log in dir, creating it if need be. Replay it, then
 // start it, before appending.
-func openWAL(dir string, log *slog.Logger, onDurable func([]walNews)) (*wal, error) {
+func openWAL(dir string, log *slog.Logger, onDurable func([]walNews), onFailed func()) (*wal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -97,7 +115,7 @@ func openWAL(dir string, log *slog.Logger, onDurable func([]walNews)) (*wal, err
 		return nil, err
 	}
 	w := &wal{
-		dir: dir, log: log, onDurable: onDurable, group: newWALGroup(), lsn: 1,
+		dir: dir, log: log, onDurable: onDurable, onFailed: onFailed, group: newWALGroup(), lsn: 1,
 		segs: segs, keep: map[uint64]string{},
 		wake: make(chan struct{}, 1), rotate: make(chan chan struct{}), quit: make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -231,6 +249,8 @@ func (w *wal) writeLoop() {
 			}
 			last = time.Now()
 			spare = w.writeGroup(spare)
+		case <-w.retry:
+			w.recover()
 		case done := <-w.rotate:
 			if w.size > 0 && w.failure() == nil {
 				w.startSegment()
@@ -248,46 +268,83 @@ func (w *wal) writeLoop() {
 func (w *wal) writeGroup(spare []byte) []byte {
 	w.mu.Lock()
 	buf, g, end := w.buf, w.group, w.lsn
-	if len(buf) == 0 {
+	if len(buf) == 0 || w.failed {
 		w.mu.Unlock()
 		return spare
 	}
 	w.buf, w.group, w.placed = spare[:0], newWALGroup(), 0
-	if w.failed {
-		// Records gathered while an earlier group failed must not become
-		// durable after it: its entries come before theirs.
-		g.err = w.err
-		w.mu.Unlock()
-		close(g.done)
-		return buf
-	}
 	w.mu.Unlock()
 
 	_, err := w.file.Write(buf)
 	if err == nil {
 		err = w.file.Sync()
 	}
+	if err != nil {
+		w.fail(g, err)
+		return buf
+	}
 	w.size += int64(len(buf))
 	w.written = end
-	if err != nil {
-		// The file's state is unknown now: refuse every append from here
-		// on rather than acknowledge one that might not be kept.
-		w.mu.Lock()
-		w.err, w.failed = fmt.Errorf("write-ahead log: %w", err), true
-		g.err = w.err
-		w.mu.Unlock()
-		w.log.Error("the write-ahead log failed; changes are refused until a restart", "err", err)
-	} else {
-		g.ok.Store(true)
-	}
+	g.ok.Store(true)
 	close(g.done)
-	if err == nil {
-		w.onDurable(g.news)
-		if w.size >= segmentMax {
-			w.startSegment()
-		}
+	w.onDurable(g.news)
+	if w.size >= segmentMax {
+		w.startSegment()
 	}
 	return buf
+}
+
+// fail refuses the group whose write failed, the one gathered meanwhile
+// (its records come after), and every append until the writer can write
+// again. The failed records' numbers are given out again: they are cut
+// from the log before it goes on.
+func (w *wal) fail(g *walGroup, cause error) {
+	w.mu.Lock()
+	w.err, w.failed = fmt.Errorf("write-ahead log: %w", cause), true
+	gathered := w.group
+	g.err, gathered.err = w.err, w.err
+	w.buf, w.group, w.placed, w.lsn = w.buf[:0], newWALGroup(), 0, w.written
+	w.mu.Unlock()
+	close(g.done)
+	close(gathered.done)
+	w.onFailed()
+	w.log.Error("the write-ahead log cannot be written; changes are refused until it can, and it will try again", "file", segmentPath(w.dir, w.seq), "err", cause)
+	w.backoff = retryFirst / 2
+	w.recover() // at least cut off the failed records now, if it can
+}
+
+// recover tries to start writing again after a failure. What the failed
+// write left in the segment is cut off, so that no later replay reads
+// it, and the records go on in a new segment: after a failed fsync, what
+// the old file holds in memory and on disk is not known. Only the writer
+// calls it.
+func (w *wal) recover() {
+	w.mu.Lock()
+	seq := w.seq
+	w.mu.Unlock()
+	err := truncateSegment(segmentPath(w.dir, seq), segmentHeaderSize+w.size)
+	if err == nil {
+		err = haveRoom(w.dir, recoverRoom)
+	}
+	var f *os.File
+	if err == nil {
+		f, err = createSegment(w.dir, seq+1, w.written)
+	}
+	if err != nil {
+		w.backoff = min(2*w.backoff, retryMost)
+		w.retry = time.After(w.backoff)
+		w.log.Debug("the write-ahead log still cannot be written", "err", err, "next_try", w.backoff)
+		return
+	}
+	w.file.Close()
+	w.file, w.size, w.retry = f, 0, nil
+	w.mu.Lock()
+	w.seq, w.err, w.failed = seq+1, nil, false
+	if w.closed {
+		w.err = errStoreClosed
+	}
+	w.mu.Unlock()
+	w.log.Info("the write-ahead log is written again; changes are accepted", "file", f.Name())
 }
 
 // startSegment closes the segment being written and starts the next, so
@@ -341,6 +398,7 @@ func (w *wal) close(final func() error) (err error) {
 		if w.err == nil {
 			w.err = errStoreClosed
 		}
+		w.closed = true
 		started := w.started
 		w.mu.Unlock()
 		if started {

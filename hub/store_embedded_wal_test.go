@@ -306,35 +306,6 @@ func TestEmbeddedLogOldFormat(t *testing.T) {
 	}
 }
 
-// failingFile is a segment whose disk has gone.
-type failingFile struct{}
-
-func (failingFile) Write([]byte) (int, error) { return 0, errors.New("input/output error") }
-func (failingFile) Sync() error               { return errors.New("input/output error") }
-func (failingFile) Close() error              { return nil }
-
-func TestEmbeddedLogFailureRefusesAppends(t *testing.T) {
-	dir := t.TempDir()
-	s := openEmbedded(t, dir)
-	w := storeWorkshop(t, s)
-	want := storeAppendN(t, s, w.ID, 0, 2)
-	if err := s.checkpoint(false); err != nil {
-		t.Fatalf("checkpoint: %v", err)
-	}
-	s.wal.file = failingFile{} // no append is in flight: the writer is idle
-
-	if _, err := s.Append(t.Context(), w.ID, 2, storeEntry(3)); err == nil || errors.Is(err, ErrConflict) {
-		t.Fatalf("Append with a failing log: %v, want the failure", err)
-	}
-	if _, err := s.Append(t.Context(), w.ID, 2, storeEntry(4)); err == nil {
-		t.Fatal("Append after the log failed succeeded; want every append refused")
-	}
-	if err := s.Ping(t.Context()); err == nil {
-		t.Error("Ping after the log failed: nil, want the failure")
-	}
-	wantLog(t, s, w.ID, want) // the refused entry is not readable
-}
-
 // TestEmbeddedLogCheckpointWhileAppending reads logs while appends and
 // checkpoints run: each read is contiguous and ends at a head no older
 // than the last acknowledged version.

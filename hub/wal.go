@@ -383,10 +383,50 @@ func createSegment(dir string, seq, first uint64) (*os.File, error) {
 		err = syncDir(dir)
 	}
 	if err != nil {
+		// Leave no file behind: a segment after the current one would make
+		// the current one's tail read as damage rather than torn.
 		f.Close()
+		os.Remove(f.Name())
 		return nil, err
 	}
 	return f, nil
+}
+
+// truncateSegment cuts the segment at path back to size and makes that
+// durable. It opens the file afresh: after a failed write or fsync the
+// state of the handle that failed is not to be trusted.
+func truncateSegment(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Truncate(size)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// haveRoom reports whether n bytes can be written in dir, by writing them
+// to a file there, with an fsync, and removing it.
+func haveRoom(dir string, n int) error {
+	path := filepath.Join(dir, "room.probe")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(path)
+	_, err = f.Write(make([]byte, n))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // syncDir fsyncs a directory, so that files created in it survive a crash.
