@@ -16,17 +16,19 @@ type frame struct {
 	T string `json:"t"`
 
 	// join
-	Code    string    `json:"code"`
-	Name    string    `json:"name"`
-	Role    string    `json:"role"`
-	Key     string    `json:"key"`
-	Token   string    `json:"token"`
-	Since   *int64    `json:"since"`
-	SinceID string    `json:"sinceId"`
-	Epoch   string    `json:"epoch"`
-	View    string    `json:"view"`
-	ID      string    `json:"id"`
-	Op      *board.Op `json:"op"`
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+	Key     string `json:"key"`
+	Token   string `json:"token"`
+	Since   *int64 `json:"since"`
+	SinceID string `json:"sinceId"`
+	Epoch   string `json:"epoch"`
+	View    string `json:"view"`
+	// Presence is "delta" for presence frames with only what changed.
+	Presence string    `json:"presence"`
+	ID       string    `json:"id"`
+	Op       *board.Op `json:"op"`
 }
 
 // errMalformed means a frame could not be read as a message of the contract.
@@ -53,5 +55,6 @@ func (f frame) joinRequest() hub.JoinRequest {
 	return hub.JoinRequest{
 		Name: f.Name, Role: board.Role(f.Role), Key: f.Key, Token: f.Token,
 		Since: f.Since, SinceID: f.SinceID, Epoch: f.Epoch, View: f.View,
+		PresenceDelta: f.Presence == "delta",
 	}
 }

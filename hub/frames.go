@@ -83,3 +83,35 @@ func ErrorFrame(err *board.Error) []byte { return encode(errorFrame{"error", err
 func ByeFrame(reason string) []byte { return encode(byeFrame{"bye", reason}) }
 
 func presenceFrameOf(people []board.Person) []byte { return encode(presenceFrame{"presence", people}) }
+
+// presenceDelta is a presence frame with only what changed since the last.
+type presenceDelta struct {
+	T       string         `json:"t"`
+	Changed []board.Person `json:"changed"`
+	Gone    []string       `json:"gone"`
+}
+
+// presenceDeltaOf encodes what changed from was to now (both in list
+// order), or nil when nothing did.
+func presenceDeltaOf(was, now []board.Person) []byte {
+	before := make(map[string]board.Person, len(was))
+	for _, p := range was {
+		before[p.ID] = p
+	}
+	d := presenceDelta{T: "presence", Changed: []board.Person{}, Gone: []string{}}
+	for _, p := range now {
+		if old, ok := before[p.ID]; !ok || old != p {
+			d.Changed = append(d.Changed, p)
+		}
+		delete(before, p.ID)
+	}
+	for _, p := range was {
+		if _, ok := before[p.ID]; ok {
+			d.Gone = append(d.Gone, p.ID)
+		}
+	}
+	if len(d.Changed) == 0 && len(d.Gone) == 0 {
+		return nil
+	}
+	return encode(d)
+}

@@ -61,12 +61,16 @@ func (p *people) participants(removed map[string]bool) int {
 	return n
 }
 
-// list returns everyone not removed, oldest first, with their online state.
-func (p *people) list(removed map[string]bool) []board.Person {
+// list returns, oldest first with their online state, the people not
+// removed who are worth listing: facilitators, everyone online, and those
+// offline who have something on the board (in). Someone who left with
+// nothing there is no longer listed, so that a stream of passers-by does
+// not grow every presence frame.
+func (p *people) list(removed, in map[string]bool) []board.Person {
 	out := []board.Person{}
 	order := make([]*board.Participant, 0, len(p.byID))
 	for _, x := range p.byID {
-		if !removed[x.ID] {
+		if !removed[x.ID] && (x.Role == board.RoleFacilitator || in[x.ID] || p.isOnline(x.ID)) {
 			order = append(order, x)
 		}
 	}
@@ -77,10 +81,13 @@ func (p *people) list(removed map[string]bool) []board.Person {
 		return order[i].ID < order[j].ID
 	})
 	for _, x := range order {
-		out = append(out, board.Person{ID: x.ID, Name: x.Name, Role: x.Role, Online: p.online[x.ID] > 0 || p.remote[x.ID]})
+		out = append(out, board.Person{ID: x.ID, Name: x.Name, Role: x.Role, Online: p.isOnline(x.ID)})
 	}
 	return out
 }
+
+// isOnline says whether someone has a connection here or on another instance.
+func (p *people) isOnline(id string) bool { return p.online[id] > 0 || p.remote[id] }
 
 // NewSecret returns 256 random bits, URL-safe: a facilitator key or a
 // participant token.

@@ -71,7 +71,11 @@ type Room struct {
 	held     any
 	// lastPresence is the last presence frame sent, to send only changes,
 	// at presenceAt; presenceLater, when set, fires when the next is due.
-	lastPresence  []byte
+	lastPresence []byte
+	lastPeople   []board.Person // what lastPresence lists, for deltas
+	// wantFull are the members that asked for deltas and still need the
+	// whole list they apply to.
+	wantFull      map[*Session]struct{}
 	presenceAt    time.Time
 	presenceLater *time.Timer
 	// hereChanged: someone came online or went offline here since the
@@ -109,7 +113,7 @@ func newRoom(h *Hub, w board.Workshop) *Room {
 		hub: h, w: w, log: h.log.With("workshop", w.ID),
 		inbox: newQueue[any](inboxSize), news: newQueue[board.Entry](newsSize),
 		stale: make(chan struct{}, 1), done: make(chan struct{}),
-		members: map[*Session]struct{}{},
+		members: map[*Session]struct{}{}, wantFull: map[*Session]struct{}{},
 	}
 }
 
@@ -397,6 +401,7 @@ func (r *Room) closeAll(frame []byte) {
 	for s := range r.members {
 		s.member.Close(frame)
 		delete(r.members, s)
+		delete(r.wantFull, s)
 	}
 }
 

@@ -25,6 +25,9 @@ type JoinRequest struct {
 	Epoch   string
 	// View is "wall" for a shared screen, which joins as no one.
 	View string
+	// PresenceDelta asks for presence frames with only what changed, after
+	// one full frame.
+	PresenceDelta bool
 }
 
 // ViewWall is the View of a wall's join.
@@ -44,10 +47,13 @@ func (r *Room) join(m joinReq) {
 		m.reply <- joinResult{err: board.Refuse(board.CodeTooLarge, "This workshop is full. Ask the facilitator for help.")}
 		return
 	}
-	s := &Session{room: r, member: m.member, you: you}
+	s := &Session{room: r, member: m.member, you: you, presenceDelta: m.req.PresenceDelta}
 	r.members[s] = struct{}{}
 	m.reply <- joinResult{s: s}
 	r.send(s, r.welcome(s, m.req))
+	if s.presenceDelta {
+		r.wantFull[s] = struct{}{} // the base its deltas apply to, with the next presence frame
+	}
 	if s.isWall() {
 		return // a wall is no one: not in presence
 	}
@@ -153,7 +159,7 @@ func (r *Room) welcome(s *Session, req JoinRequest) []byte {
 			Ops    []board.OpView `json:"ops"`
 		}{"welcome", you, r.epoch, r.board.V, r.board.LastID, ops})
 	}
-	view := r.board.View(viewer, r.w, r.people.list(r.board.Removed))
+	view := r.board.View(viewer, r.w, r.presenceList())
 	return encode(welcomeFrame{T: "welcome", You: you, Epoch: r.epoch, V: r.board.V, LastID: r.board.LastID, Board: &view})
 }
 
@@ -209,6 +215,7 @@ func (r *Room) leave(s *Session) {
 		return
 	}
 	delete(r.members, s)
+	delete(r.wantFull, s)
 	if s.isWall() {
 		return
 	}
@@ -268,10 +275,18 @@ func (r *Room) broadcastPresence() {
 	r.sendPresence()
 }
 
-// sendPresence sends the presence frame now, if it changed, having first
-// recorded who is here if that changed: so a burst of joins or leaves
-// (a room of phones arriving together, or losing the venue's wifi) costs
-// the store one heartbeat per presence frame, not one per person.
+// presenceList is who presence lists now (see people.list).
+func (r *Room) presenceList() []board.Person {
+	return r.people.list(r.board.Removed, r.board.Contributors())
+}
+
+// sendPresence sends the presence frames now, if presence changed, having
+// first recorded who is here if that changed: so a burst of joins or
+// leaves (a room of phones arriving together, or losing the venue's wifi)
+// costs the store one heartbeat per presence frame, not one per person.
+// Each change is encoded once, as the whole list and as a delta, whatever
+// the number of members; a member that asked for deltas gets the whole
+// list once, as the base its deltas apply to.
 func (r *Room) sendPresence() {
 	if r.presenceLater != nil {
 		r.presenceLater.Stop()
@@ -280,13 +295,28 @@ func (r *Room) sendPresence() {
 	if r.hereChanged {
 		r.heartbeat()
 	}
-	frame := presenceFrameOf(r.people.list(r.board.Removed))
-	if bytes.Equal(frame, r.lastPresence) {
+	now := r.presenceList()
+	full := presenceFrameOf(now)
+	changed := !bytes.Equal(full, r.lastPresence)
+	if !changed && len(r.wantFull) == 0 {
 		return
 	}
-	r.lastPresence, r.presenceAt = frame, time.Now()
+	var delta []byte
+	if changed {
+		delta = presenceDeltaOf(r.lastPeople, now)
+		r.lastPresence, r.lastPeople, r.presenceAt = full, now, time.Now()
+	}
 	for s := range r.members {
-		r.sendEach(s, frame)
+		switch _, base := r.wantFull[s]; {
+		case base:
+			delete(r.wantFull, s)
+			r.sendEach(s, full)
+		case !changed:
+		case s.presenceDelta:
+			r.sendEach(s, delta)
+		default:
+			r.sendEach(s, full)
+		}
 	}
 }
 

@@ -8,6 +8,8 @@ type Session struct {
 	room   *Room
 	member Member
 	you    You
+	// presenceDelta: presence frames with only what changed (see sendPresence).
+	presenceDelta bool
 }
 
 // WorkshopID names the session's workshop, for logs.

@@ -49,6 +49,26 @@ func (c *Card) voteCount() int {
 	return n
 }
 
+// Contributors are the participants who have something on the board: a
+// card, a vote or a consent answer.
+func (b *Board) Contributors() map[string]bool {
+	in := map[string]bool{}
+	for _, c := range b.Cards {
+		in[c.By] = true
+		for p, n := range c.Votes {
+			if n > 0 {
+				in[p] = true
+			}
+		}
+	}
+	for _, answers := range b.Consent {
+		for p := range answers {
+			in[p] = true
+		}
+	}
+	return in
+}
+
 // StageState is what the group agreed for one stage.
 type StageState struct {
 	AgreedLevel string `json:"agreedLevel,omitempty"`

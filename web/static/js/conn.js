@@ -21,6 +21,14 @@ const STOP = new Set(['badJoin', 'notFound', 'removed', 'deleted', 'locked', 'fu
 const FORGET = new Set(['removed', 'deleted']);
 const RETRY = new Set(['unavailable', 'rateLimited']);
 
+// mergePresence applies a presence delta: people changed or new, and ids gone.
+function mergePresence(people, changed, gone) {
+  const out = new Map(people.map((p) => [p.id, p]));
+  for (const id of gone) out.delete(id);
+  for (const p of changed) out.set(p.id, p);
+  return [...out.values()];
+}
+
 function backoff(attempt) {
   const base = Math.min(MAX_DELAY, FIRST_DELAY * 2 ** attempt);
   return base / 2 + (Math.random() * base) / 2;
@@ -126,6 +134,7 @@ export class Session extends EventTarget {
   #joinFrame() {
     const me = this.store.identity() ?? {};
     const f = this.wall ? { t: 'join', code: this.code, view: 'wall' } : { t: 'join', code: this.code, name: me.name ?? '', role: me.role ?? 'serviceUser' };
+    f.presence = 'delta'; // one whole list after welcome, then only what changed
     if (this.key) f.key = this.key;
     if (me.token) f.token = me.token;
     if (this.board && !this.fresh && this.epoch) {
@@ -190,8 +199,9 @@ export class Session extends EventTarget {
       case 'nack':
         return this.#nack(m);
       case 'presence':
-        if (this.board) this.board.participants = m.people;
-        return this.#emit('presence', m.people);
+        if (!this.board) return;
+        this.board.participants = m.people ?? mergePresence(this.board.participants, m.changed ?? [], m.gone ?? []);
+        return this.#emit('presence', this.board.participants);
       case 'error':
         return this.#error(m);
       case 'bye':
