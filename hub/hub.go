@@ -25,6 +25,8 @@ const (
 	DefaultRetention = 30 * 24 * time.Hour
 	// DefaultMaxParticipants is a workshop's capacity.
 	DefaultMaxParticipants = 500
+	// DefaultMaxLiveRooms is how many workshops one instance runs at once.
+	DefaultMaxLiveRooms = 5000
 )
 
 // Config tunes a hub. Zero values take the defaults.
@@ -35,6 +37,10 @@ type Config struct {
 	MaxMembers int
 	// MaxParticipants caps the people of one workshop, facilitators aside.
 	MaxParticipants int
+	// MaxLiveRooms caps the workshops loaded on this instance at once; past
+	// it joining one that is not loaded, and creating one, are refused as
+	// full (DefaultMaxLiveRooms when zero).
+	MaxLiveRooms int
 	// Observer is told what happens, for metrics; nil for none.
 	Observer Observer
 	// Instance names this server among those sharing a store; a random
@@ -53,6 +59,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxParticipants <= 0 {
 		c.MaxParticipants = DefaultMaxParticipants
+	}
+	if c.MaxLiveRooms <= 0 {
+		c.MaxLiveRooms = DefaultMaxLiveRooms
 	}
 	if c.Retention <= 0 {
 		c.Retention = DefaultRetention
@@ -111,6 +120,8 @@ type Hub struct {
 	// poison holds the ids of ops a room panicked on, so that a client
 	// sending one again is refused instead of stopping room after room.
 	poison map[string]struct{}
+
+	memory *memoryGauge // nil unless the store reports its memory
 }
 
 // maxPoison bounds the op ids remembered as having stopped a room.
@@ -156,6 +167,9 @@ func New(store Store, cfg Config, log *slog.Logger) *Hub {
 		rs = syncAppends{store}
 	}
 	h := &Hub{store: observedStore{roomStore: rs, obs: cfg.Observer}, cfg: cfg, log: log, ctx: ctx, cancel: cancel, obs: cfg.Observer, rooms: map[string]*Room{}, stop: make(chan struct{})}
+	if mr, ok := store.(MemoryReporter); ok {
+		h.memory = &memoryGauge{store: mr}
+	}
 	h.wg.Add(1)
 	go h.janitor()
 	return h
@@ -218,6 +232,9 @@ func (h *Hub) CreateWorkshop(ctx context.Context, title string) (board.Workshop,
 	if bad != nil {
 		return board.Workshop{}, "", bad
 	}
+	if err := h.roomForMore(ctx); err != nil {
+		return board.Workshop{}, "", err
+	}
 	key := NewSecret()
 	for range 20 {
 		w := board.Workshop{ID: uuid.NewString(), Code: newCode(), Title: title, KeyHash: Hash(key), CreatedAt: time.Now().UTC()}
@@ -271,9 +288,9 @@ func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (
 		return nil, unavailable()
 	}
 	for {
-		r := h.room(w)
-		if r == nil {
-			return nil, board.Refuse(board.CodeUnavailable, "The server is shutting down. Try again in a moment.")
+		r, refused := h.room(w)
+		if refused != nil {
+			return nil, refused
 		}
 		reply := make(chan joinResult, 1)
 		if !r.post(joinReq{req: req, member: m, reply: reply}, ctx.Done()) && ctx.Err() != nil {
@@ -291,16 +308,19 @@ func (h *Hub) Join(ctx context.Context, ref string, req JoinRequest, m Member) (
 	}
 }
 
-// room returns the live room of w, starting it if needed; nil once the hub
-// is shutting down.
-func (h *Hub) room(w board.Workshop) *Room {
+// room returns the live room of w, starting it if needed; an error once
+// the hub is shutting down, or when starting it would pass MaxLiveRooms.
+func (h *Hub) room(w board.Workshop) (*Room, *board.Error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
-		return nil
+		return nil, board.Refuse(board.CodeUnavailable, "The server is shutting down. Try again in a moment.")
 	}
 	if r := h.rooms[w.ID]; r != nil {
-		return r
+		return r, nil
+	}
+	if len(h.rooms) >= h.cfg.MaxLiveRooms {
+		return nil, serverFull()
 	}
 	r := newRoom(h, w)
 	h.rooms[w.ID] = r
@@ -309,7 +329,7 @@ func (h *Hub) room(w board.Workshop) *Room {
 		defer h.wg.Done()
 		r.run()
 	}()
-	return r
+	return r, nil
 }
 
 // drop forgets a room that is ending.

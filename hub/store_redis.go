@@ -119,6 +119,31 @@ func (s *RedisStore) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Memory implements MemoryReporter: Redis's used_memory and maxmemory
+// (0 when it has no limit), from INFO memory.
+func (s *RedisStore) Memory(ctx context.Context) (used, limit int64, err error) {
+	info, err := s.rdb.Info(ctx, "memory").Result()
+	if err != nil {
+		return 0, 0, fmt.Errorf("redis memory: %w", err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		switch name {
+		case "used_memory":
+			used, err = strconv.ParseInt(value, 10, 64)
+		case "maxmemory":
+			limit, err = strconv.ParseInt(value, 10, 64)
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("redis memory: %s: %w", name, err)
+		}
+	}
+	return used, limit, nil
+}
+
 // CreateWorkshop implements Store.
 func (s *RedisStore) CreateWorkshop(ctx context.Context, w board.Workshop) error {
 	data, err := json.Marshal(w)

@@ -117,6 +117,10 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &bad):
 		apiError(w, http.StatusBadRequest, bad.Code, bad.Message)
 		return
+	case errors.Is(err, hub.ErrFull):
+		w.Header().Set("Retry-After", "300")
+		apiError(w, http.StatusServiceUnavailable, board.CodeFull, "This server cannot take a new workshop just now: it is running as many as it can. Try again in a few minutes.")
+		return
 	case err != nil:
 		a.log.Error("create workshop", "err", err)
 		apiError(w, http.StatusServiceUnavailable, board.CodeUnavailable, "The workshop could not be created just now. Try again in a moment.")

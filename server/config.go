@@ -30,6 +30,7 @@ type config struct {
 	retention       time.Duration
 	debugAddr       string
 	maxParticipants int
+	maxLiveRooms    int
 	maxConnections  int64
 	damagedLog      hub.DamagePolicy
 	waitReplicas    int           // Redis replicas that must have an op before its ack
@@ -69,6 +70,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		"if set, serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (env DEBUG_ADDR)")
 	maxPeople := env("MAX_PARTICIPANTS", strconv.Itoa(hub.DefaultMaxParticipants))
 	fs.StringVar(&maxPeople, "max-participants", maxPeople, "how many people one workshop holds, facilitators aside (env MAX_PARTICIPANTS)")
+	maxRooms := env("MAX_LIVE_WORKSHOPS", strconv.Itoa(hub.DefaultMaxLiveRooms))
+	fs.StringVar(&maxRooms, "max-live-workshops", maxRooms, "how many workshops this instance runs at once; past it new workshops are refused as full (env MAX_LIVE_WORKSHOPS)")
 	maxConns := env("MAX_CONNECTIONS", "20000")
 	fs.StringVar(&maxConns, "max-connections", maxConns, "how many WebSocket connections this instance keeps open at most; 0 for no limit (env MAX_CONNECTIONS)")
 	roomIdle := env("ROOM_IDLE", "30s")
@@ -95,6 +98,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	if c.maxParticipants, err = strconv.Atoi(maxPeople); err != nil || c.maxParticipants < 1 {
 		return c, fmt.Errorf("max-participants %q: want a whole number of 1 or more", maxPeople)
+	}
+	if c.maxLiveRooms, err = strconv.Atoi(maxRooms); err != nil || c.maxLiveRooms < 1 {
+		return c, fmt.Errorf("max-live-workshops %q: want a whole number of 1 or more", maxRooms)
 	}
 	if c.maxConnections, err = strconv.ParseInt(maxConns, 10, 64); err != nil || c.maxConnections < 0 {
 		return c, fmt.Errorf("max-connections %q: want a whole number, 0 for no limit", maxConns)

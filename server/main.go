@@ -51,7 +51,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer store.Close()
 	m := newMetrics()
-	h := hub.New(store, hub.Config{IdleTimeout: cfg.roomIdle, Observer: m, Retention: cfg.retention, MaxParticipants: cfg.maxParticipants}, log)
+	h := hub.New(store, hub.Config{IdleTimeout: cfg.roomIdle, Observer: m, Retention: cfg.retention, MaxParticipants: cfg.maxParticipants, MaxLiveRooms: cfg.maxLiveRooms}, log)
 	ws := client.NewHandler(h, client.Config{
 		PublicHost: cfg.publicHost(), AllowedOrigins: cfg.allowedOrigins,
 		Joins: client.NewLimiter(joinRate, joinBurst), ClientAddr: cfg.clientAddr,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -67,6 +68,23 @@ func (m *metrics) watch(h *hub.Hub, ws *client.Handler) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "withboard_live_rooms", Help: "Rooms loaded on this instance."},
 			func() float64 { return float64(h.LiveRooms()) }),
 	)
+	if _, _, ok := h.StoreMemory(context.Background()); ok {
+		memory := func(limit bool) func() float64 {
+			return func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				used, max, _ := h.StoreMemory(ctx)
+				if limit {
+					return float64(max)
+				}
+				return float64(used)
+			}
+		}
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "withboard_store_memory_bytes", Help: "Memory the store (Redis) uses."}, memory(false)),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "withboard_store_memory_limit_bytes", Help: "The store's memory limit (Redis maxmemory); 0 for none."}, memory(true)),
+		)
+	}
 }
 
 func (m *metrics) handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
