@@ -196,6 +196,10 @@ func TestBrowserFacilitation(t *testing.T) {
 	current("Consent")
 	press("Ask for consent on Plan")
 	fac.waitText("#stage-plan .counts", "(0 of 2 answered)")
+	for _, p := range []*tab{sam, kim} {
+		p.wait(`document.querySelector('#stage-plan .consent-ask button')?.offsetParent`)
+		checkConsentButtons(t, p)
+	}
 	consent := fmt.Sprintf(`[...document.querySelectorAll('button')].find((b) => b.offsetParent && b.textContent.trim() === %s)`, jsString("Not sure"))
 	sam.wait(consent)
 	sam.tapJS(consent)
