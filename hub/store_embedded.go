@@ -42,7 +42,7 @@ var (
 // one process.
 type EmbeddedStore struct {
 	// Set at construction.
-	db      *bolt.DB
+	db      *boltFile
 	commits *committer
 	wal     *wal
 	log     *slog.Logger
@@ -91,7 +91,7 @@ func OpenEmbeddedConfig(cfg EmbeddedConfig) (*EmbeddedStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, "withboard.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err := openBoltFile(filepath.Join(dir, "withboard.db"))
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", dir, err)
 	}
@@ -115,7 +115,7 @@ func OpenEmbeddedConfig(cfg EmbeddedConfig) (*EmbeddedStore, error) {
 	if migrated {
 		log.Info("the store's values now carry checksums", "file", db.Path())
 	}
-	rooms, err := checkDatabase(db, cfg.Damaged, log)
+	rooms, err := checkDatabase(db.db, cfg.Damaged, log)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store in %s: %w", dir, err)
@@ -132,6 +132,14 @@ func OpenEmbeddedConfig(cfg EmbeddedConfig) (*EmbeddedStore, error) {
 		s.commits.close()
 		db.Close()
 		return nil, fmt.Errorf("open store in %s: %w", dir, err)
+	}
+	// An erasure a crash cut short may have left deleted text in freed
+	// pages.
+	if db.db.Stats().FreePageN > 0 {
+		if err := db.compact(); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("open store in %s: %w", dir, err)
+		}
 	}
 	return s, nil
 }
@@ -218,7 +226,8 @@ func (s *EmbeddedStore) Workshop(_ context.Context, ref string) (board.Workshop,
 	return w, err
 }
 
-// DeleteWorkshop implements Store.
+// DeleteWorkshop implements Store. When it returns, no file holds the
+// workshop's text (see erase).
 func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
 	w, err := s.Workshop(ctx, id)
 	if err != nil {
@@ -245,6 +254,15 @@ func (s *EmbeddedStore) DeleteWorkshop(ctx context.Context, id string) error {
 	s.logMu.Lock()
 	delete(s.pending, w.ID)
 	s.logMu.Unlock()
+	// Appends gathered before the delete are written first, so that the
+	// checkpoint's rotation closes the segment they are in.
+	s.wal.sync()
+	if err := s.checkpoint(false); err != nil {
+		return fmt.Errorf("erase deleted workshop: %w", err)
+	}
+	if err := s.db.compact(); err != nil {
+		return fmt.Errorf("erase deleted workshop: %w", err)
+	}
 	return nil
 }
 

@@ -19,7 +19,7 @@ var errStoreClosed = errors.New("store closed")
 // for company, and under load each fsync is shared by every room that
 // wrote during the one before.
 type committer struct {
-	db *bolt.DB
+	db *boltFile
 
 	mu     sync.Mutex
 	queue  []*write
@@ -38,7 +38,7 @@ type write struct {
 	done chan struct{}
 }
 
-func newCommitter(db *bolt.DB) *committer {
+func newCommitter(db *boltFile) *committer {
 	c := &committer{db: db, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.loop()
 	return c

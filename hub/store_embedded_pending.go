@@ -257,10 +257,17 @@ func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expect
 	if err != nil {
 		return 0, nil, err
 	}
+	er, erases := erasing(workshopID, &e)
 	if v, ok := p.ops[e.ID]; ok {
+		if erases {
+			return v, s.eraseAfter(p.group(v), er), ErrDuplicate
+		}
 		return v, p.group(v), ErrDuplicate
 	}
 	if v, err := s.storedOpVersion(workshopID, e.ID); err == nil {
+		if erases { // once more: a crash may have come before it was whole
+			return v, s.eraseAfter(nil, er), ErrDuplicate
+		}
 		return v, nil, ErrDuplicate
 	}
 	if p.top != expected || (e.Epoch != "" && e.Epoch != p.epoch) {
@@ -275,6 +282,9 @@ func (s *EmbeddedStore) AppendAsync(_ context.Context, workshopID string, expect
 	p.top = e.V
 	p.entries = append(p.entries, pendingEntry{ep, data, g})
 	p.ops[e.ID] = e.V
+	if erases {
+		return e.V, s.eraseAfter(g, er), nil
+	}
 	return e.V, g, nil
 }
 
