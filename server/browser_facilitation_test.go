@@ -277,6 +277,13 @@ func TestBrowserFacilitation(t *testing.T) {
 	sam.wait(`document.querySelector(` + jsString(summary) + `)?.offsetParent`)
 	fac.waitText("#joinbox-title", "Scan to read what was agreed")
 	shots("closed")
+	// The record, saved under the name the server gives it.
+	fac.eval(`window.saved = []; HTMLAnchorElement.prototype.click = function () { window.saved.push(this.download); }`, nil)
+	press("Download the printable record")
+	fac.wait(`window.saved.length === 1`)
+	if name := fac.str(`window.saved[0]`); !strings.HasPrefix(name, "withboard-how-members-shape-our-survey-") || !strings.HasSuffix(name, ".html") {
+		t.Errorf("the printable record saved as %q, want withboard-<title>-<date>.html", name)
+	}
 
 	// The summary link leads to what was agreed, naming no one.
 	res, err := http.Get(srv.URL + "/s/" + w.Code)

@@ -13,7 +13,11 @@ const FORMATS = [
   { id: 'json', label: 'Data (JSON)', ext: 'json' },
 ];
 
-/** exportPanel fills parent with export buttons and the delete button for workshop id. */
+/**
+ * exportPanel fills parent with export buttons and the delete button for
+ * workshop id. It returns download(formatId), for other buttons that save
+ * the record.
+ */
 export function exportPanel(parent, id, key, code, onDeleted) {
   const get = async (f) => {
     try {
@@ -46,4 +50,5 @@ export function exportPanel(parent, id, key, code, onDeleted) {
     ),
     h('button', { type: 'button', class: 'danger', text: 'Delete workshop', onclick: remove }),
   );
+  return (format) => get(FORMATS.find((f) => f.id === format));
 }

@@ -225,13 +225,13 @@ function start(workshop, key, links, arrived) {
   );
   const send = (op) => workspace.send(op);
   parts = {
-    guide: new Guide(byId('guide'), send, tabMemory(`withboard:step:${id}`)),
+    guide: new Guide(byId('guide'), send, tabMemory(`withboard:step:${id}`), () => download('html')),
     controls: new Controls(byId('controls'), send),
     agreement: new StageAgreement((stage) => workspace.board.slot(stage), send),
     moderation: new Moderation(byId('moderation'), { send, undo: () => workspace.undoMove(), approve: (cardId) => send({ kind: 'card.approve', cardId }) }),
     people: new People(byId('people'), byId('people-summary'), send, (p) => authors.person(p, people())),
   };
-  exportPanel(byId('export'), id, key, workshop.code, () => {
+  const download = exportPanel(byId('export'), id, key, workshop.code, () => {
     session.leave();
     stopped('The workshop was deleted. Nothing of it is kept.');
   });

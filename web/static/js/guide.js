@@ -141,9 +141,14 @@ const STEPS = [
     title: 'Close and export',
     about: 'Finish the workshop: the board is kept as it is, and everyone gets a link to a summary with no names. Then download the record.',
     act: (b) => [
+      b.phase === 'closed' && {
+        label: 'Download the printable record',
+        does: 'An A4 page with the grid, the agreed level per stage and every card. Other formats are under “Keep the record”.',
+        run: 'record',
+      },
       {
         label: b.phase === 'closed' ? 'The workshop is finished' : 'Finish the workshop',
-        does: b.phase === 'closed' ? 'Download the record below.' : 'Nobody can change the board after this, unless you open it again.',
+        does: b.phase === 'closed' ? 'Choose Open under “More controls” to take it up again.' : 'Nobody can change the board after this, unless you open it again.',
         ops: [b.consentRound && { kind: 'consent.round', stage: null }, b.phase !== 'closed' && { kind: 'phase.set', phase: 'closed' }],
         confirm: b.phase !== 'closed' && {
           title: 'Finish the workshop?',
@@ -157,9 +162,13 @@ const STEPS = [
 
 /** Guide draws the steps into parent; send(op) sends a facilitator op. */
 export class Guide {
-  /** memory keeps the step taken last across reloads of this tab. */
-  constructor(parent, send, memory) {
+  /**
+   * memory keeps the step taken last across reloads of this tab;
+   * record() downloads the printable record.
+   */
+  constructor(parent, send, memory, record) {
     this.send = send;
+    this.record = record;
     this.memory = memory;
     this.taken = memory.get() ?? 'welcome';
     this.wasPrivate = false;
@@ -187,7 +196,7 @@ export class Guide {
     this.board = b;
     const now = this.current(b);
     const steps = STEPS.map((s, i) => ({ s, next: STEPS[i + 1], actions: s.id === now ? s.act(b) : [] }));
-    const key = JSON.stringify([now, steps.map(({ actions }) => actions.map((a) => [a.label, a.does, a.hidden]))]);
+    const key = JSON.stringify([now, steps.map(({ actions }) => actions.filter(Boolean).map((a) => [a.label, a.does, a.hidden]))]);
     if (key === this.shown) return;
     const focused = this.list.contains(document.activeElement) ? document.activeElement.dataset.step : null;
     this.shown = key;
@@ -202,10 +211,17 @@ export class Guide {
     const item = h('li', { class: current ? 'step current' : 'step', 'aria-current': current ? 'step' : null }, go);
     if (!current) return item;
     item.append(h('p', { class: 'step-about', text: s.about }));
-    for (const [i, a] of actions.entries()) {
+    for (const [i, a] of actions.filter(Boolean).entries()) {
       if (a.hidden) continue;
       const ops = (a.ops || []).filter(Boolean);
       const describedBy = `step-${s.id}-${i}`;
+      if (a.run) {
+        item.append(
+          h('button', { type: 'button', class: 'primary step-act', 'data-step': `${s.id}-${i}`, 'aria-describedby': describedBy, text: a.label, onclick: () => this.record() }),
+          h('p', { class: 'hint', id: describedBy, text: a.does }),
+        );
+        continue;
+      }
       item.append(
         h('button', {
           type: 'button',
