@@ -376,7 +376,8 @@ func createSegment(dir string, seq, first uint64) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.Write(segmentHeader(first)); err == nil {
+	_, err = f.Write(segmentHeader(first))
+	if err == nil {
 		err = f.Sync()
 	}
 	if err == nil {
