@@ -25,6 +25,15 @@ type Snapshot struct {
 // in the log, so that a client that was away for a while can still replay.
 const keepLog = 1000
 
+// keepOps is how many versions before the newest snapshot both stores
+// keep the op ids of, trimming older ones as they store a snapshot, so
+// that a re-sent op is known as one while each workshop's index stays
+// bounded. A re-send of an older op is taken as a new op.
+const keepOps = 20000
+
+// opsKept is keepOps, as the stores and rooms read it; tests lower it.
+var opsKept int64 = keepOps
+
 // Store errors. Implementations return these (possibly wrapped); anything
 // else means the store could not be reached or failed, and the op is
 // refused as unavailable.
@@ -75,12 +84,14 @@ type Store interface {
 	// order; ErrTrimmed when the log no longer starts early enough.
 	Entries(ctx context.Context, workshopID string, after int64) ([]board.Entry, error)
 	// OpVersion returns the version at which op id was accepted, or
-	// ErrNotFound.
+	// ErrNotFound. The ids of versions more than keepOps before the newest
+	// snapshot may be forgotten.
 	OpVersion(ctx context.Context, workshopID, opID string) (int64, error)
 	// Snapshot returns the newest snapshot, or a zero one at version 0.
 	Snapshot(ctx context.Context, workshopID string) (Snapshot, error)
-	// PutSnapshot stores a snapshot; the log before it may then be trimmed,
-	// keeping recent entries so that resuming clients can replay.
+	// PutSnapshot stores a snapshot; the log and the op ids before it may
+	// then be trimmed, keeping recent entries so that resuming clients can
+	// replay, and the ids of keepOps versions.
 	PutSnapshot(ctx context.Context, workshopID string, s Snapshot) error
 
 	// Subscribe starts delivering entries appended to a room, by any

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -28,6 +29,7 @@ var (
 	bMeta      = []byte("meta")
 	bLog       = []byte("log")    // version (8 bytes, big endian) -> Entry JSON
 	bOps       = []byte("ops")    // op id -> version
+	bOpsByV    = []byte("opsByV") // version -> op id: which to trim (rooms made before it have none)
 	bPeople    = []byte("people") // participant id -> Participant JSON
 	kTop       = []byte("top")
 	kFirst     = []byte("first") // first version still in the log
@@ -514,6 +516,9 @@ func (s *EmbeddedStore) PutSnapshot(_ context.Context, workshopID string, snap S
 		if err != nil {
 			return err
 		}
+		if err := trimOps(r, snap.V-opsKept, workshopID); err != nil {
+			return err
+		}
 		keepFrom := snap.V - keepLog + 1
 		if keepFrom <= first {
 			return nil
@@ -526,6 +531,33 @@ func (s *EmbeddedStore) PutSnapshot(_ context.Context, workshopID string, snap S
 		}
 		return put(meta, kFirst, u64(keepFrom))
 	})
+}
+
+// trimOps forgets the op ids of the versions below from.
+func trimOps(r *bolt.Bucket, from int64, workshopID string) error {
+	byV := r.Bucket(bOpsByV)
+	if byV == nil {
+		return nil
+	}
+	var vs, ids [][]byte
+	c := byV.Cursor()
+	for k, _ := c.First(); k != nil && i64(k) < from; k, _ = c.Next() {
+		id, err := get(byV, k, workshopID)
+		if err != nil {
+			return err
+		}
+		vs, ids = append(vs, bytes.Clone(k)), append(ids, bytes.Clone(id))
+	}
+	ops := r.Bucket(bOps)
+	for i := range vs {
+		if err := ops.Delete(ids[i]); err != nil {
+			return err
+		}
+		if err := byV.Delete(vs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Subscribe implements Store. In one process the news is the append itself,

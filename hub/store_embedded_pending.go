@@ -427,11 +427,16 @@ func storeEntries(tx *bolt.Tx, id string, es []pendingEntry) error {
 		return err
 	}
 	meta, log, ops := r.Bucket(bMeta), r.Bucket(bLog), r.Bucket(bOps)
+	byV, err := r.CreateBucketIfNotExists(bOpsByV)
+	if err != nil {
+		return err
+	}
 	// The log's keys only grow, so its pages may be filled rather than
 	// split half full: at 1,250 ops/s a checkpoint then writes about a
 	// quarter fewer pages. The op index takes ids in any order, so it
 	// keeps bbolt's default.
 	log.FillPercent = 0.9
+	byV.FillPercent = 0.9 // its keys only grow too
 	top, _, err := readHead(meta, id)
 	if err != nil {
 		return err
@@ -454,6 +459,9 @@ func storeEntries(tx *bolt.Tx, id string, es []pendingEntry) error {
 			}
 		}
 		if err := put(ops, []byte(e.ID), u64(e.V)); err != nil {
+			return err
+		}
+		if err := put(byV, u64(e.V), []byte(e.ID)); err != nil {
 			return err
 		}
 		top = e.V

@@ -412,11 +412,12 @@ func (s *RedisStore) Snapshot(ctx context.Context, workshopID string) (Snapshot,
 }
 
 // PutSnapshot implements Store; it trims the log to keepLog entries before
-// the snapshot. A snapshot older than the stored one is ignored; one ahead
-// of the log, or whose op at its version is not the log's (made from a
-// history this room no longer has), is refused.
+// the snapshot, and the op ids to those of the keepOps versions before it.
+// A snapshot older than the stored one is ignored; one ahead of the log,
+// or whose op at its version is not the log's (made from a history this
+// room no longer has), is refused.
 func (s *RedisStore) PutSnapshot(ctx context.Context, workshopID string, snap Snapshot) error {
-	res, err := scriptSnapshot.Run(ctx, s.rdb, redisKeys(workshopID), snap.V, snap.Board, keepLog, snapshotLastID(snap.Board)).Int64Slice()
+	res, err := scriptSnapshot.Run(ctx, s.rdb, redisKeys(workshopID), snap.V, snap.Board, keepLog, snapshotLastID(snap.Board), opsKept).Int64Slice()
 	if err != nil {
 		return fmt.Errorf("store snapshot: %w", err)
 	}

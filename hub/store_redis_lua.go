@@ -16,22 +16,27 @@ import (
 //	                          this key does
 //	wb:{<id>}:meta    hash    top (version), epoch, last (op id at top),
 //	                          first (oldest version still in the log),
-//	                          snapv (snapshot's version)
+//	                          snapv (snapshot's version), opsfrom (the
+//	                          oldest version whose op id is sure to be kept)
 //	wb:{<id>}:log     stream  one entry per version, stream id "<v>-0",
 //	                          field "e": the Entry, JSON, with its version
-//	wb:{<id>}:ops     hash    op id -> version; never trimmed
+//	wb:{<id>}:ops     hash    op id -> version, trimmed with opv
 //	wb:{<id>}:people  hash    participant id -> Participant, JSON
 //	wb:{<id>}:snap    string  the newest snapshot's board
 //	wb:{<id>}:online  hash    instance -> "<expiry, Redis ms> <ids JSON>":
 //	                          who is online there; the key expires when
 //	                          the last record does
+//	wb:{<id>}:opv     zset    op id scored by its version: which ids to
+//	                          trim from ops at a snapshot (see keepOps);
+//	                          rooms made before it have none, and keep
+//	                          their older ids
 //	wb:code:<CODE>    string  join code -> workshop id (outside the tag: a
 //	                          code is claimed with SET NX, on its own)
 //
 // Appended entries are published on the channel wb:{<id>}:ch.
 func redisKeys(id string) []string {
-	// Every store call names them: one string holds all seven, and each
-	// key is a piece of it, which allocates two things per call, not nine.
+	// Every store call names them: one string holds all eight, and each
+	// key is a piece of it, which allocates two things per call, not ten.
 	const head, tail = "wb:{", "}:"
 	size := 0
 	for _, name := range redisKeyNames {
@@ -52,7 +57,7 @@ func redisKeys(id string) []string {
 }
 
 // redisKeyNames end the keys of redisKeys, in order.
-var redisKeyNames = [...]string{"ws", "meta", "log", "ops", "people", "snap", "online"}
+var redisKeyNames = [...]string{"ws", "meta", "log", "ops", "people", "snap", "online", "opv"}
 
 // Indexes into redisKeys, in the order every room script receives them.
 const (
@@ -63,6 +68,7 @@ const (
 	kPeople
 	kSnap
 	kOnline
+	kOpv
 )
 
 func redisChannel(id string) string { return "wb:{" + id + "}:ch" }

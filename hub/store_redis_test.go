@@ -625,7 +625,7 @@ func TestRedisStoreSurvivesRedisRestart(t *testing.T) {
 func TestRedisKeysAreTheRoomsKeys(t *testing.T) {
 	id := uuid.NewString()
 	want := []string{"wb:{" + id + "}:ws", "wb:{" + id + "}:meta", "wb:{" + id + "}:log", "wb:{" + id + "}:ops",
-		"wb:{" + id + "}:people", "wb:{" + id + "}:snap", "wb:{" + id + "}:online"}
+		"wb:{" + id + "}:people", "wb:{" + id + "}:snap", "wb:{" + id + "}:online", "wb:{" + id + "}:opv"}
 	if got := redisKeys(id); !slices.Equal(got, want) {
 		t.Fatalf("redisKeys = %q, want %q", got, want)
 	}

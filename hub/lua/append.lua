@@ -21,7 +21,10 @@ local v = string.format('%d', top + 1)
 local entry = '{"v":' .. v .. ARGV[4]
 redis.call('XADD', log, v .. '-0', 'e', entry)
 redis.call('HSET', ops, ARGV[2], v)
+local fresh = redis.call('EXISTS', opv) == 0 -- a room made before opv has none yet
+redis.call('ZADD', opv, v, ARGV[2])
 redis.call('HSET', meta, 'top', v, 'last', ARGV[2])
 if top == 0 then keep(log, ops) end -- made by this append
+if fresh then keep(opv) end
 redis.call('PUBLISH', ARGV[5], entry)
 return {0, top + 1}
