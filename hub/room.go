@@ -100,6 +100,9 @@ type (
 		s  *Session
 		id string
 		op board.Op
+		// base is the version of the board the op was made on; -1 when
+		// not known (see Session.SubmitBase).
+		base int64
 	}
 	leaveReq    struct{ s *Session }
 	deleteReq   struct{}

@@ -47,7 +47,8 @@ func (r *Room) mustWait(msg any) bool {
 // append failed, see settle). A version conflict (another instance
 // appended first) is met by catching up and checking again, which the
 // room can do only with nothing in flight; otherwise the op is held until
-// then.
+// then. An op made on a board older than the op ids kept is answered by
+// answerStale.
 func (r *Room) submit(m opReq) (end bool) {
 	s, id := m.s, m.id
 	if !r.admitOp(s, id) {
@@ -61,6 +62,10 @@ func (r *Room) submit(m opReq) (end bool) {
 		}
 	}
 	for attempt := range appendAttempts {
+		if m.base >= 0 && m.base < r.board.V-opsKept {
+			r.answerStale(s, id)
+			return false
+		}
 		e := board.Entry{ID: id, By: s.you.ID, ByRole: s.you.Role, At: time.Now().UTC().Truncate(time.Millisecond), Op: m.op, Epoch: r.epoch}
 		if err := r.prepare(&e); err != nil {
 			r.refuseOp(s, id, err)
@@ -102,6 +107,30 @@ func (r *Room) submit(m opReq) (end bool) {
 	}
 	r.refuseOp(s, id, unavailable())
 	return false
+}
+
+// staleOp is the answer to an op whose base is so old that the server cannot
+// tell whether it was accepted already.
+const staleOp = "This change was made on a board that has moved on too far for the server to tell whether it was already saved, so it was not applied. Look at the board and make it again if it is missing."
+
+// answerStale answers an op made on a board more than opsKept versions
+// before the room's: any earlier acceptance of it was at a version above
+// its base, which the op-id index may have forgotten. It gets its original
+// ack if the index holds its id, else a refusal; nothing is applied.
+func (r *Room) answerStale(s *Session, id string) {
+	ctx, cancel := r.storeCtx()
+	v, err := r.hub.store.OpVersion(ctx, r.w.ID, id)
+	cancel()
+	switch {
+	case err == nil:
+		r.send(s, AckFrame(id, v))
+	case errors.Is(err, ErrNotFound):
+		r.hub.obs.OpDone(board.CodeInvalid)
+		r.send(s, NackFrame(id, board.Refuse(board.CodeInvalid, staleOp)))
+	default:
+		r.log.Warn("look up a stale op", "err", err)
+		r.refuseOp(s, id, unavailable())
+	}
 }
 
 // settleNow settles what is durable already: everything in flight when

@@ -25,9 +25,20 @@ func (s *Session) viewer() board.Viewer { return board.Viewer{ID: s.you.ID, Role
 
 // Submit hands an op to the room. The answer (ack or nack) and the
 // broadcast arrive through the member. It waits while the room's inbox is
-// full, which slows a flooding connection without stalling the room.
+// full, which slows a flooding connection without stalling the room. A
+// re-send of an op accepted more than keepOps versions ago may be applied
+// again: SubmitBase avoids that.
 func (s *Session) Submit(id string, op board.Op) {
-	s.room.post(opReq{s: s, id: id, op: op}, nil)
+	s.SubmitBase(id, op, -1)
+}
+
+// SubmitBase is Submit for an op made on the board at version base (-1
+// when not known). An op accepted before was accepted above its base, so
+// when base is older than the op ids the store is sure to keep, the room
+// answers from the index alone: the original ack if it holds the id, and
+// otherwise a refusal, since it cannot tell a new op from a forgotten one.
+func (s *Session) SubmitBase(id string, op board.Op, base int64) {
+	s.room.post(opReq{s: s, id: id, op: op, base: max(base, -1)}, nil)
 }
 
 // Leave takes the connection out of the room.

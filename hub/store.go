@@ -28,7 +28,8 @@ const keepLog = 1000
 // keepOps is how many versions before the newest snapshot both stores
 // keep the op ids of, trimming older ones as they store a snapshot, so
 // that a re-sent op is known as one while each workshop's index stays
-// bounded. A re-send of an older op is taken as a new op.
+// bounded. A re-send of an older op is taken as a new op, unless the room
+// knows the version the op was made on (see Session.SubmitBase).
 const keepOps = 20000
 
 // opsKept is keepOps, as the stores and rooms read it; tests lower it.
