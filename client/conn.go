@@ -279,7 +279,7 @@ func (c *Conn) handle(s *hub.Session, limit *bucket, data []byte) {
 	case !limit.take(time.Now()):
 		c.refuse(f.ID, board.CodeRateLimited, "Too many changes at once. Wait a moment and try again.")
 	default:
-		s.Submit(f.ID, *f.Op)
+		s.SubmitBase(f.ID, *f.Op, f.base())
 	}
 }
 

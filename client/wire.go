@@ -26,9 +26,21 @@ type frame struct {
 	Epoch   string `json:"epoch"`
 	View    string `json:"view"`
 	// Presence is "delta" for presence frames with only what changed.
-	Presence string    `json:"presence"`
-	ID       string    `json:"id"`
-	Op       *board.Op `json:"op"`
+	Presence string `json:"presence"`
+
+	// op
+	ID string    `json:"id"`
+	Op *board.Op `json:"op"`
+	// Base is the board version the client had when it made the op (v1.1).
+	Base *int64 `json:"base"`
+}
+
+// base is the op's base version, -1 when the client gave none.
+func (f frame) base() int64 {
+	if f.Base == nil || *f.Base < 0 {
+		return -1
+	}
+	return *f.Base
 }
 
 // errMalformed means a frame could not be read as a message of the contract.
