@@ -276,7 +276,15 @@ func TestPresence(t *testing.T) {
 			}
 		}
 		online(a, map[string]bool{a.you.ID: true, b.you.ID: true})
+		// Someone who leaves with a card on the board stays listed, offline;
+		// someone who leaves with nothing there drops out (lean presence).
+		b.ack(b.op(addCard("mine", nil, nil)))
 		b.ws.Close()
+		online(a, map[string]bool{a.you.ID: true, b.you.ID: false})
+		c := dial(t, srv.URL)
+		c.join(map[string]any{"code": w.Code, "role": "serviceUser"})
+		online(a, map[string]bool{a.you.ID: true, b.you.ID: false, c.you.ID: true})
+		c.ws.Close()
 		online(a, map[string]bool{a.you.ID: true, b.you.ID: false})
 	})
 }
