@@ -50,7 +50,7 @@ export class Session extends EventTarget {
     this.store = store;
     const me = store.identity() ?? {};
     this.you = me.you ?? null; // { id, name, role } from the last welcome
-    this.outbox = me.outbox ?? []; // [{ id, op, ackV? }] in the order made
+    this.outbox = me.outbox ?? []; // [{ id, op, base?, ackV? }] in the order made
     const kept = store.board();
     this.epoch = kept?.epoch ?? null;
     this.board = kept && this.you ? fromView(kept.board, kept.v) : null;
@@ -87,7 +87,7 @@ export class Session extends EventTarget {
    * the op's id. The op counts as done only once the server accepts it.
    */
   send(op) {
-    const entry = { id: uuid(), op };
+    const entry = { id: uuid(), op, base: this.board?.v }; // base: the board it was made on
     this.outbox.push(entry);
     this.#saveOutbox();
     this.#transmit(entry);
@@ -317,11 +317,11 @@ export class Session extends EventTarget {
 
   #transmit(entry) {
     if (this.live && this.ws?.readyState === WebSocket.OPEN) {
-      this.ws.send(JSON.stringify({ t: 'op', id: entry.id, op: entry.op }));
+      this.ws.send(JSON.stringify({ t: 'op', id: entry.id, op: entry.op, base: entry.base }));
     }
   }
 
   #saveOutbox() {
-    this.store.saveIdentity({ outbox: this.outbox.map(({ id, op, ackV }) => ({ id, op, ackV })) });
+    this.store.saveIdentity({ outbox: this.outbox.map(({ id, op, base, ackV }) => ({ id, op, base, ackV })) });
   }
 }
