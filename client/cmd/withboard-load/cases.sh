@@ -6,6 +6,7 @@
 #
 #	client/cmd/withboard-load/cases.sh          # all six
 #	client/cmd/withboard-load/cases.sh 1 4      # some of them
+#	client/cmd/withboard-load/cases.sh 7        # the hostile soak (10 minutes), only when asked
 #
 # Case 2 needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0).
 # Between two cases it waits SETTLE seconds (default 15).
@@ -87,8 +88,13 @@ for c in "${cases[@]}"; do
 		start 9101 -data "$work/data6"
 		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -workshops 1 -phones 25 -cards 500 -every 5s -warmup 2s -duration 10s -join-probe 50
 		;;
+	7)
+		echo "## 7. embedded: hostile soak, 25 honest phones in one workshop under every attack at once, 10 minutes"
+		start 9101 -data "$work/data7"
+		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -hostile -duration 10m
+		;;
 	*)
-		echo "unknown case $c (want 1 to 6)" >&2
+		echo "unknown case $c (want 1 to 7)" >&2
 		exit 2
 		;;
 	esac

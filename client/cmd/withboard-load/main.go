@@ -11,7 +11,9 @@
 // With -rates it steps through several rates and reports the most
 // deliveries per second held within -slo. With -baseline it then measures
 // a bare gorilla/websocket broadcast loop (run as a child process) the
-// same way, for comparison.
+// same way, for comparison. With -hostile it runs the hostile soak of
+// hostile.go instead: honest phones in one workshop under join floods,
+// code guessing, bad frames, slow readers and reconnect storms.
 //
 //	withboard-load -url http://127.0.0.1:8080 -workshops 200 -phones 25 -every 5s -pid 1234
 package main
@@ -70,11 +72,13 @@ type config struct {
 	serveBase  string
 	cpuProfile string
 	keep       bool
+	hostile    bool
+	attacks    map[string]bool
 }
 
 func parseFlags(args []string, out io.Writer) (config, error) {
 	var c config
-	var urls, pids, rates, mixS string
+	var urls, pids, rates, mixS, attacks string
 	fs := flag.NewFlagSet("withboard-load", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&urls, "url", "", "comma-separated base URLs of the server instances; a workshop's phones are spread over them")
@@ -94,11 +98,23 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.IntVar(&c.parallel, "parallel", 64, "connections opened at once")
 	fs.StringVar(&mixS, "mix", "move=45,vote=35,add=12,edit=8", "op mix in percent")
 	fs.BoolVar(&c.baseline, "baseline", false, "also measure a bare gorilla/websocket broadcast loop (a child process) with the same load")
+	fs.BoolVar(&c.hostile, "hostile", false, "run the hostile soak against one workshop of the first -url: -phones honest phones, one op each every -every (1s unless given), under every attack at once, for -duration (10m unless given); fails if an acknowledged op did not reach every honest phone")
+	fs.StringVar(&attacks, "attacks", "all", "with -hostile, the attacks to make: all, or some of "+strings.Join(attackNames, ","))
 	fs.BoolVar(&c.keep, "keep", false, "keep the workshops afterwards (by default they are deleted)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write this program's CPU profile to the file, to see what the load generator itself costs")
 	fs.StringVar(&c.serveBase, "serve-baseline", "", "only run the bare broadcast server on this address (used by -baseline)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.hostile {
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		if !given["duration"] {
+			c.duration = 10 * time.Minute
+		}
+		if !given["every"] {
+			c.every = time.Second
+		}
 	}
 	for _, u := range strings.Split(urls, ",") {
 		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
@@ -127,6 +143,9 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 		}
 	}
 	var err error
+	if c.attacks, err = parseAttacks(attacks); err != nil {
+		return c, err
+	}
 	if c.mix, err = parseMix(mixS); err != nil {
 		return c, err
 	}
@@ -146,6 +165,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if cfg.serveBase != "" {
 		return serveBaseline(ctx, cfg.serveBase, stdout)
+	}
+	if cfg.hostile {
+		if len(cfg.urls) == 0 {
+			return errors.New("-hostile needs -url")
+		}
+		return runHostile(ctx, cfg, stdout)
 	}
 	if cfg.cpuProfile != "" {
 		f, err := os.Create(cfg.cpuProfile)
