@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"sort"
+	"time"
 
 	"github.com/withboard/withboard/hub/board"
 )
@@ -19,10 +20,11 @@ type people struct {
 	byToken map[string]*board.Participant // hex of token hash
 	online  map[string]int                // participant id -> live connections here
 	remote  map[string]bool               // online on any instance, as the store last said
+	left    map[string]time.Time          // when someone's last connection here ended
 }
 
 func newPeople(list []board.Participant) *people {
-	p := &people{byID: map[string]*board.Participant{}, byToken: map[string]*board.Participant{}, online: map[string]int{}, remote: map[string]bool{}}
+	p := &people{byID: map[string]*board.Participant{}, byToken: map[string]*board.Participant{}, online: map[string]int{}, remote: map[string]bool{}, left: map[string]time.Time{}}
 	for i := range list {
 		p.add(list[i])
 	}
@@ -45,16 +47,54 @@ func (p *people) here() []string {
 	return ids
 }
 
+// passersBy lists, at most max, the people who may be forgotten: not
+// facilitators, not removed (their tokens must still be refused), offline
+// with nothing on the board (in), and gone for longer than grace, so that
+// a phone that lost its network for a moment comes back as itself.
+func (p *people) passersBy(removed, in map[string]bool, grace time.Duration, max int) []string {
+	cutoff := time.Now().Add(-grace)
+	var out []string
+	for id, x := range p.byID {
+		if len(out) == max {
+			break
+		}
+		since, seen := p.left[id]
+		if !seen {
+			since = x.JoinedAt
+		}
+		if x.Role == board.RoleFacilitator || removed[id] || in[id] || p.isOnline(id) || since.After(cutoff) {
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// forget takes people out of the register.
+func (p *people) forget(ids []string) {
+	for _, id := range ids {
+		if x := p.byID[id]; x != nil {
+			delete(p.byToken, hex.EncodeToString(x.TokenHash))
+		}
+		delete(p.byID, id)
+		delete(p.left, id)
+	}
+}
+
 // byTokenOf finds the participant a resume token belongs to.
 func (p *people) byTokenOf(token string) *board.Participant {
 	return p.byToken[hex.EncodeToString(Hash(token))]
 }
 
-// participants counts the people not removed, facilitators aside.
-func (p *people) participants(removed map[string]bool) int {
+// taking counts the people who take a place in the workshop, facilitators
+// aside: those not removed who are online or have something on the board
+// (in). Someone who joined and left with nothing gives their place back,
+// so a stream of passers-by cannot fill a workshop for good; if they come
+// back with their token they are let in as themselves.
+func (p *people) taking(removed, in map[string]bool) int {
 	n := 0
 	for id, x := range p.byID {
-		if !removed[id] && x.Role != board.RoleFacilitator {
+		if !removed[id] && x.Role != board.RoleFacilitator && (in[id] || p.isOnline(id)) {
 			n++
 		}
 	}

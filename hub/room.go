@@ -207,6 +207,7 @@ func (r *Room) run() {
 			beat.Reset(presenceEvery)
 			if len(r.members) > 0 {
 				r.heartbeat()
+				r.forgetPassersBy()
 				r.broadcastPresence()
 			}
 		case <-idleC:

@@ -127,9 +127,9 @@ func (r *Room) admitNewcomer() *board.Error {
 	if r.board.JoinsClosed {
 		return joinsClosed()
 	}
-	if r.people.participants(r.board.Removed) >= r.hub.cfg.MaxParticipants {
+	if r.people.taking(r.board.Removed, r.board.Contributors()) >= r.hub.cfg.MaxParticipants {
 		r.refreshPeople()
-		if r.people.participants(r.board.Removed) >= r.hub.cfg.MaxParticipants {
+		if r.people.taking(r.board.Removed, r.board.Contributors()) >= r.hub.cfg.MaxParticipants {
 			return board.Refuse(board.CodeFull, "This workshop is full: it has room for %d people. Ask the facilitator for help.", r.hub.cfg.MaxParticipants)
 		}
 	}
@@ -222,9 +222,34 @@ func (r *Room) leave(s *Session) {
 	r.people.online[s.you.ID]--
 	if r.people.online[s.you.ID] <= 0 {
 		delete(r.people.online, s.you.ID)
+		r.people.left[s.you.ID] = time.Now()
 		r.hereChanged = true
 		r.broadcastPresence()
 	}
+}
+
+// Forgetting passers-by: someone who joined and left with nothing on the
+// board leaves the register after passerByGrace, a batch of at most
+// forgetBatch at each heartbeat, so that a stream of tokenless joins
+// cannot grow a workshop's register (and the store's) without bound.
+const forgetBatch = 500
+
+var passerByGrace = 2 * time.Minute // a variable for the tests
+
+// forgetPassersBy takes passers-by out of the register and the store. One
+// who comes back after is someone new, with nothing lost: they had nothing.
+func (r *Room) forgetPassersBy() {
+	gone := r.people.passersBy(r.board.Removed, r.board.Contributors(), passerByGrace, forgetBatch)
+	if len(gone) == 0 {
+		return
+	}
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	if err := r.hub.store.ForgetParticipants(ctx, r.w.ID, gone); err != nil {
+		r.log.Warn("forget passers-by", "err", err)
+		return
+	}
+	r.people.forget(gone)
 }
 
 // heartbeat records who is online here, so other instances see them,

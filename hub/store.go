@@ -70,6 +70,9 @@ type Store interface {
 
 	// PutParticipant adds or replaces a participant of a workshop.
 	PutParticipant(ctx context.Context, workshopID string, p board.Participant) error
+	// ForgetParticipants removes participants of a workshop; ids it does
+	// not hold are ignored.
+	ForgetParticipants(ctx context.Context, workshopID string, ids []string) error
 	// Participants lists everyone who joined a workshop, in id order.
 	Participants(ctx context.Context, workshopID string) ([]board.Participant, error)
 

@@ -315,6 +315,28 @@ func (s *EmbeddedStore) PutParticipant(_ context.Context, workshopID string, p b
 	})
 }
 
+// ForgetParticipants implements Store.
+func (s *EmbeddedStore) ForgetParticipants(_ context.Context, workshopID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.refused(workshopID); err != nil {
+		return err
+	}
+	return s.commits.do(func(tx *bolt.Tx) error {
+		r, err := room(tx, workshopID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := r.Bucket(bPeople).Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Participants implements Store.
 func (s *EmbeddedStore) Participants(_ context.Context, workshopID string) ([]board.Participant, error) {
 	if err := s.refused(workshopID); err != nil {

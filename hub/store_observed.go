@@ -33,6 +33,11 @@ func (s observedStore) PutParticipant(ctx context.Context, id string, p board.Pa
 	return s.roomStore.PutParticipant(ctx, id, p)
 }
 
+func (s observedStore) ForgetParticipants(ctx context.Context, id string, ids []string) (err error) {
+	defer func(start time.Time) { s.since("forgetParticipants", start, err) }(time.Now())
+	return s.roomStore.ForgetParticipants(ctx, id, ids)
+}
+
 func (s observedStore) PutSnapshot(ctx context.Context, id string, snap Snapshot) (err error) {
 	defer func(start time.Time) { s.since("putSnapshot", start, err) }(time.Now())
 	return s.roomStore.PutSnapshot(ctx, id, snap)

@@ -234,6 +234,17 @@ func (s *RedisStore) PutParticipant(ctx context.Context, workshopID string, p bo
 	return nil
 }
 
+// ForgetParticipants implements Store.
+func (s *RedisStore) ForgetParticipants(ctx context.Context, workshopID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.rdb.HDel(ctx, redisKeys(workshopID)[kPeople], ids...).Err(); err != nil {
+		return fmt.Errorf("forget participants: %w", err)
+	}
+	return nil
+}
+
 // Participants implements Store. They are listed in id order, as the
 // embedded store lists them.
 func (s *RedisStore) Participants(ctx context.Context, workshopID string) ([]board.Participant, error) {

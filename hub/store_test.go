@@ -110,6 +110,12 @@ func testStoreConformance(t *testing.T, open func(t *testing.T) Store) {
 		if _, err := s.Participants(ctx, uuid.NewString()); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Participants(unknown workshop): got %v, want ErrNotFound", err)
 		}
+		if err := s.ForgetParticipants(ctx, w.ID, []string{a.ID, uuid.NewString()}); err != nil {
+			t.Fatalf("ForgetParticipants: %v", err)
+		}
+		if list, err := s.Participants(ctx, w.ID); err != nil || len(list) != 1 || list[0].ID != b.ID {
+			t.Errorf("after forgetting one of two: %v, %v; want only %s", list, err, b.ID)
+		}
 	})
 
 	t.Run("append sequence", func(t *testing.T) {
