@@ -47,3 +47,31 @@ func TestConnectionCap(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestGuessingCodesOverWebSocket: joins of codes that do not exist spend
+// the address's miss budget, as HTTP lookups do; past it every join from
+// that address is refused rateLimited before anything is looked up, a
+// real code too, so that a guess tells nothing.
+func TestGuessingCodesOverWebSocket(t *testing.T) {
+	e := newEndpoint(t, Config{Misses: NewLimiter(0.001, 3), ClientAddr: func(*http.Request) string { return "one address" }})
+	joinCode := func(code string) string {
+		ws := e.dial(t)
+		ws.WriteJSON(map[string]any{"t": "join", "code": code, "role": "staff"})
+		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		var f struct{ T, Code string }
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("join %s: %v", code, err)
+		}
+		return f.T + " " + f.Code
+	}
+	for i := range 3 {
+		if got := joinCode("ZZZZZ" + string(rune('A'+i))); got != "error notFound" {
+			t.Fatalf("guess %d: %s, want error notFound", i+1, got)
+		}
+	}
+	for _, code := range []string{"ZZZZZD", e.code} {
+		if got := joinCode(code); got != "error rateLimited" {
+			t.Errorf("join of %s past the miss budget: %s, want error rateLimited", code, got)
+		}
+	}
+}

@@ -52,6 +52,10 @@ type Conn struct {
 	id     uuid.UUID     // names the connection in logs
 	quit   chan struct{} // closed by Close: the writer says goodbye
 	closed chan struct{} // closed by the writer that closed the socket
+	// misses, when set, limits joins of workshops that do not exist per
+	// client address (who), as the HTTP lookups are limited.
+	misses *Limiter
+	who    string
 
 	mu      sync.Mutex  // guards the fields below
 	send    [][]byte    // frames from the room, at most sendQueue; grown by Send, dropped when the writer ends
@@ -300,6 +304,10 @@ func (c *Conn) refuse(id, code, message string) {
 	}
 }
 
+// GuessingMessage is what a client is told when its address tried too
+// many workshop codes that do not exist.
+const GuessingMessage = "Too many workshop codes that do not exist were tried from this network. Check the code and try again in a minute."
+
 // join reads the first frame, which must be join, and joins the room.
 func (c *Conn) join(ctx context.Context, h *hub.Hub) *hub.Session {
 	data, ok := c.read()
@@ -315,7 +323,14 @@ func (c *Conn) join(ctx context.Context, h *hub.Hub) *hub.Session {
 		c.Close(hub.ErrorFrame(&board.Error{Code: board.CodeBadJoin, Message: "Type the workshop's join code."}))
 		return nil
 	}
+	if c.misses != nil && c.misses.Wait(c.who) > 0 {
+		c.Close(hub.ErrorFrame(&board.Error{Code: board.CodeRateLimited, Message: GuessingMessage}))
+		return nil
+	}
 	s, jerr := h.Join(ctx, f.Code, f.joinRequest(), c)
+	if jerr != nil && jerr.Code == board.CodeNotFound && c.misses != nil {
+		c.misses.Allow(c.who)
+	}
 	if jerr != nil {
 		c.Close(hub.ErrorFrame(jerr))
 		return nil

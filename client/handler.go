@@ -43,6 +43,10 @@ type Config struct {
 	// MaxConnections bounds the open connections; past it a new one is
 	// refused with 503 full. Zero means no bound.
 	MaxConnections int64
+	// Misses limits joins of workshops that do not exist, per client
+	// address (ClientAddr); nil for none. Share it with the HTTP lookups,
+	// so that guessing codes costs the same either way.
+	Misses *Limiter
 }
 
 // Handler is the /ws endpoint: it upgrades requests and serves each
@@ -77,6 +81,9 @@ func refuseUpgrade(w http.ResponseWriter, _ *http.Request, status int, _ error) 
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
 }
+
+// Misses is the limiter of joins of unknown workshops, if configured.
+func (x *Handler) Misses() *Limiter { return x.cfg.Misses }
 
 // Connections is how many WebSocket connections are open.
 func (x *Handler) Connections() int64 { return x.conns.Load() }
@@ -146,7 +153,11 @@ func (x *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// and its buffers: an idle phone keeps only what it needs. (The
 	// request's context ends with the handler, so the connection does not
 	// take it along.)
-	newConn(ws, x.log).serve(context.Background(), x.hub, x.served)
+	c := newConn(ws, x.log)
+	if x.cfg.Misses != nil && x.cfg.ClientAddr != nil {
+		c.misses, c.who = x.cfg.Misses, x.cfg.ClientAddr(r)
+	}
+	c.serve(context.Background(), x.hub, x.served)
 }
 
 // served counts a connection as ended.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/withboard/withboard/client"
 	"github.com/withboard/withboard/hub"
 	"github.com/withboard/withboard/hub/board"
 )
@@ -22,6 +23,12 @@ const (
 	missBurst = 100
 )
 
+// newMissLimiter is the per-address budget of lookups and joins of
+// workshops that do not exist.
+func newMissLimiter() *client.Limiter {
+	return client.NewLimiter(float64(time.Second)/float64(missEvery), missBurst)
+}
+
 // errGuessing is a lookup refused because its address tried too many
 // workshops that do not exist.
 type errGuessing struct{ wait time.Duration }
@@ -35,8 +42,9 @@ func (e *errGuessing) retryAfter() string {
 	return strconv.Itoa(int(math.Ceil(e.wait.Seconds())))
 }
 
-// guessingMessage is what a refused lookup tells the person.
-const guessingMessage = "Too many workshop codes that do not exist were tried from this network. Check the code and try again in a minute."
+// guessingMessage is what a refused lookup tells the person, as a refused
+// WebSocket join does.
+const guessingMessage = client.GuessingMessage
 
 // lookup finds the workshop ref names (id or code) for r's client. An
 // address that has used up its misses is refused before anything is

@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	ws := client.NewHandler(h, client.Config{
 		PublicHost: cfg.publicHost(), AllowedOrigins: cfg.allowedOrigins,
 		Joins: client.NewLimiter(joinRate, joinBurst), ClientAddr: cfg.clientAddr,
-		MaxConnections: cfg.maxConnections,
+		MaxConnections: cfg.maxConnections, Misses: newMissLimiter(),
 	}, log)
 	m.watch(h, ws)
 

@@ -3,7 +3,6 @@ package main
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/withboard/withboard/client"
 	"github.com/withboard/withboard/hub"
@@ -17,12 +16,16 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // routes mounts every route of the contract.
 func routes(cfg config, h *hub.Hub, ws *client.Handler, m *metrics, log *slog.Logger) http.Handler {
+	misses := ws.Misses() // shared with the WebSocket joins, when the handler has one
+	if misses == nil {
+		misses = newMissLimiter()
+	}
 	pages, err := loadAssets(web.FS)
 	if err != nil {
 		panic(err) // the files are embedded in the binary: they are there
 	}
 	a := &api{cfg: cfg, hub: h, log: log, creates: client.NewLimiter(createRate, createBurst), lan: newLANFinder(cfg.interfaces),
-		misses: client.NewLimiter(float64(time.Second)/float64(missEvery), missBurst), boards: newBoardCache(h),
+		misses: misses, boards: newBoardCache(h),
 		sites: http.NewCrossOriginProtection()}
 	if cfg.publicURL != "" {
 		// A proxy may rewrite Host; the public origin is this server's all the same.
