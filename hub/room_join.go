@@ -122,16 +122,17 @@ func (r *Room) identify(req JoinRequest) (You, *board.Error) {
 // admitNewcomer says whether someone new may join as a participant: not
 // while joins are closed, nor past the workshop's capacity. Across
 // instances the count is what the store held at the last look, so a
-// burst of joins on several instances at once may pass it by a few.
+// burst of joins on several instances at once may pass it by a few. A
+// full workshop refuses without reading the register again: reading it
+// only adds people, so it could not make room, and a flood of joins into
+// a full workshop would have read and decoded the whole register for
+// each one, on the room's goroutine.
 func (r *Room) admitNewcomer() *board.Error {
 	if r.board.JoinsClosed {
 		return joinsClosed()
 	}
 	if r.people.taking(r.board.Removed, r.board.Contributors()) >= r.hub.cfg.MaxParticipants {
-		r.refreshPeople()
-		if r.people.taking(r.board.Removed, r.board.Contributors()) >= r.hub.cfg.MaxParticipants {
-			return board.Refuse(board.CodeFull, "This workshop is full: it has room for %d people. Ask the facilitator for help.", r.hub.cfg.MaxParticipants)
-		}
+		return board.Refuse(board.CodeFull, "This workshop is full: it has room for %d people. Ask the facilitator for help.", r.hub.cfg.MaxParticipants)
 	}
 	return nil
 }
