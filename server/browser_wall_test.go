@@ -205,7 +205,7 @@ func TestBrowserWallFits(t *testing.T) {
 			if !wall.truth(`document.getElementById('tray').textContent === '2 ideas not placed yet'`) {
 				t.Errorf("tray: got %q, want 2 ideas not placed yet", wall.str(`document.getElementById('tray').textContent`))
 			}
-			if text := wall.str(wallText); !strings.Contains(text, "Agreed · 1 agree, 0 unsure, 0 disagree") || !strings.Contains(text, "1 vote") {
+			if text := wall.str(wallText); !strings.Contains(text, "Agreed · 1 agree, 0 not sure, 0 disagree") || !strings.Contains(text, "1 vote") {
 				t.Errorf("the agreed level with its consent, and votes, not on the wall:\n%s", text)
 			}
 			if !wall.truth(`document.getElementById('join-link').hidden && !document.getElementById('join').hidden`) {
@@ -342,7 +342,7 @@ func TestBrowserWallJoinsResultsEnd(t *testing.T) {
 	wb.do(t, wb.fac, map[string]any{"kind": "consent.round", "stage": "plan"})
 	wall.waitText("#round", "Consent for Plan: answer on your phones")
 	text := wall.str(wallText)
-	if strings.Contains(text, "vote") || strings.Contains(text, "unsure") {
+	if strings.Contains(text, "vote") || strings.Contains(text, "not sure") {
 		t.Errorf("results hidden: the wall shows votes or consent:\n%s", text)
 	}
 	if !wall.truth(`document.querySelector('.wall-cell.agreed[data-stage=plan][data-level=participation] .wall-agreed')?.textContent === 'Agreed'`) {
@@ -352,7 +352,7 @@ func TestBrowserWallJoinsResultsEnd(t *testing.T) {
 
 	wb.do(t, wb.fac, map[string]any{"kind": "results.set", "shown": true})
 	wall.waitText("#board", "2 votes")
-	wall.waitText("#board", "Agreed · 0 agree, 1 unsure, 0 disagree")
+	wall.waitText("#board", "Agreed · 0 agree, 1 not sure, 0 disagree")
 	checkFits(t, wall, 1, 20) // one card in large type, its votes too
 	wall.shot("wall-results-shown")
 
@@ -363,6 +363,9 @@ func TestBrowserWallJoinsResultsEnd(t *testing.T) {
 	}
 	if !wall.truth(`document.getElementById('round').hidden`) {
 		t.Errorf("closed: the wall still asks for consent")
+	}
+	if wall.truth(`[...document.querySelectorAll('.wall-looking')].some((el) => !el.hidden)`) {
+		t.Errorf("closed: the wall still draws everyone to a stage")
 	}
 	text = wall.str(`document.getElementById('ended').innerText`)
 	if !strings.Contains(text, "This workshop has ended") || !strings.Contains(text, "/s/"+w.Code) {

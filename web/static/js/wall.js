@@ -110,15 +110,16 @@ class Grid {
 
   /** update shows board b: its focus, agreed levels, consent and cards. */
   update(b) {
-    this.focus = STAGES.findIndex((s) => s.id === b.focus);
+    const focus = b.phase === 'closed' ? null : b.focus; // after the end nobody is asked to look anywhere
+    this.focus = STAGES.findIndex((s) => s.id === focus);
     for (const [stage, head] of this.heads) {
-      head.classList.toggle('focused', b.focus === stage);
-      head.querySelector('.wall-looking').hidden = b.focus !== stage;
+      head.classList.toggle('focused', focus === stage);
+      head.querySelector('.wall-looking').hidden = focus !== stage;
     }
     for (const c of this.cells) {
       const agreed = b.stages[c.stage].agreedLevel === c.level;
       c.el.classList.toggle('agreed', agreed);
-      c.el.classList.toggle('focused', b.focus === c.stage);
+      c.el.classList.toggle('focused', focus === c.stage);
       c.agreed.hidden = !agreed;
       c.agreed.textContent = agreed ? agreedText(b, c.stage) : '';
       c.list.replaceChildren(...shown(b, c.stage, c.level).map(cardItem), h('li', { class: 'wall-more', hidden: true }));
@@ -256,7 +257,7 @@ function shown(b, stage, level) {
 function agreedText(b, stage) {
   const n = b.consent?.[stage];
   if (!n) return 'Agreed';
-  return `Agreed · ${n.agree} agree, ${n.unsure} unsure, ${n.disagree} disagree`;
+  return `Agreed · ${n.agree} agree, ${n.unsure} not sure, ${n.disagree} disagree`;
 }
 
 function cardItem(card) {
