@@ -7,7 +7,9 @@
 #	client/cmd/withboard-load/cases.sh          # all six
 #	client/cmd/withboard-load/cases.sh 1 4      # some of them
 #	client/cmd/withboard-load/cases.sh 7        # the hostile soak (10 minutes), only when asked
+#	client/cmd/withboard-load/cases.sh 8        # side by side with Centrifugo, only when asked
 #
+# Case 8 installs Centrifugo outside the repository (see centrifugo.sh).
 # Case 2 needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0).
 # Between two cases it waits SETTLE seconds (default 15).
 set -euo pipefail
@@ -21,6 +23,7 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/withboard" ./server
 go build -o "$work/withboard-load" ./client/cmd/withboard-load
+here=$(dirname "$0")
 
 pids=()
 # start PORT [server flags...]: starts an instance and waits until it listens.
@@ -41,6 +44,18 @@ stop() {
 	kill "${pids[@]}" 2>/dev/null || true
 	wait "${pids[@]}" 2>/dev/null || true
 	pids=()
+}
+# centrifugo ENGINE PORT: starts Centrifugo and waits until it listens.
+centrifugo() {
+	"$here/centrifugo.sh" "$1" "$2" >"$work/centrifugo-$2.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return
+		sleep 0.1
+	done
+	echo "centrifugo on port $2 did not start:" >&2
+	cat "$work/centrifugo-$2.log" >&2
+	exit 1
 }
 load() { "$work/withboard-load" "$@"; }
 pidlist() { local IFS=,; echo "${pids[*]}"; }
@@ -93,8 +108,24 @@ for c in "${cases[@]}"; do
 		start 9101 -data "$work/data7"
 		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -hostile -duration 10m
 		;;
+	8)
+		echo "## 8. side by side with Centrifugo: 100 workshops x 25 phones, 5 ops/s per workshop; Withboard embedded, Centrifugo memory engine; fresh processes, interleaved"
+		"$here/centrifugo.sh" install
+		side=(-workshops 100 -phones 25 -every 5s -warmup 10s -duration 60s)
+		for round in 1 2; do
+			start 9101 -data "$work/data8-$round"
+			load -url http://127.0.0.1:9101 -pid "$(pidlist)" "${side[@]}"
+			stop
+			sync
+			sleep "${SETTLE:-15}"
+			centrifugo memory 9201
+			load -target centrifugo -url http://127.0.0.1:9201 -pid "$(pidlist)" "${side[@]}"
+			stop
+			[ "$round" = 2 ] || sleep "${SETTLE:-15}"
+		done
+		;;
 	*)
-		echo "unknown case $c (want 1 to 7)" >&2
+		echo "unknown case $c (want 1 to 8)" >&2
 		exit 2
 		;;
 	esac

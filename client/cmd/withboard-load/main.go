@@ -11,7 +11,8 @@
 // With -rates it steps through several rates and reports the most
 // deliveries per second held within -slo. With -baseline it then measures
 // a bare gorilla/websocket broadcast loop (run as a child process) the
-// same way, for comparison. With -hostile it runs the hostile soak of
+// same way, for comparison. With -target centrifugo the same phones
+// measure Centrifugo instead (centrifugo.go). With -hostile it runs the hostile soak of
 // hostile.go instead: honest phones in one workshop under join floods,
 // code guessing, bad frames, slow readers and reconnect storms.
 //
@@ -52,6 +53,7 @@ func main() {
 
 // config is what a run is asked to do.
 type config struct {
+	target     string
 	urls       []string
 	pids       []int
 	workshops  int
@@ -81,6 +83,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	var urls, pids, rates, mixS, attacks string
 	fs := flag.NewFlagSet("withboard-load", flag.ContinueOnError)
 	fs.SetOutput(out)
+	fs.StringVar(&c.target, "target", targetWithboard, "the server to measure: withboard, or centrifugo (the same phones speak Centrifugo's JSON protocol, one channel per workshop; start it with centrifugo.sh)")
 	fs.StringVar(&urls, "url", "", "comma-separated base URLs of the server instances; a workshop's phones are spread over them")
 	fs.StringVar(&pids, "pid", "", "comma-separated pids of the server processes, to report their memory and CPU")
 	fs.IntVar(&c.workshops, "workshops", 1, "workshops to open")
@@ -152,6 +155,12 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	if c.serveBase == "" && len(c.urls) == 0 && !c.baseline {
 		return c, errors.New("give -url, -baseline or both")
 	}
+	switch {
+	case c.target != targetWithboard && c.target != targetCentrifugo:
+		return c, fmt.Errorf("target %q: want %s or %s", c.target, targetWithboard, targetCentrifugo)
+	case c.target == targetCentrifugo && (c.hostile || c.baseline || c.joinProbe > 0 || len(c.urls) == 0):
+		return c, errors.New("-target centrifugo needs -url, and measures neither -hostile, -baseline nor -join-probe")
+	}
 	if c.workshops < 1 || c.phones < 1 || c.perSource < 1 || c.parallel < 1 {
 		return c, errors.New("-workshops, -phones, -per-source and -parallel must be at least 1")
 	}
@@ -189,7 +198,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var results []result
 	if len(cfg.urls) > 0 {
-		fmt.Fprintf(stdout, "== withboard at %s\n", strings.Join(cfg.urls, ", "))
+		fmt.Fprintf(stdout, "== %s at %s\n", cfg.target, strings.Join(cfg.urls, ", "))
 		r, err := measure(ctx, cfg, stdout)
 		if err != nil {
 			return err
@@ -261,8 +270,11 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 	setup := newStats()
 	current.Store(setup)
 	begin := time.Now()
-	ws, err := createWorkshops(ctx, cfg)
-	if err != nil {
+	var ws []*workshop
+	var err error
+	if cfg.target == targetCentrifugo {
+		ws = centrifugoRooms(cfg.workshops)
+	} else if ws, err = createWorkshops(ctx, cfg); err != nil {
 		return result{}, err
 	}
 	rssBefore := map[int]uint64{}
@@ -273,7 +285,7 @@ func measure(ctx context.Context, cfg config, out io.Writer) (result, error) {
 	phones, err := connect(ctx, cfg, ws, interval)
 	defer func() {
 		closeAll(phones)
-		if cfg.keep {
+		if cfg.keep || cfg.target == targetCentrifugo {
 			return
 		}
 		if n := deleteWorkshops(cfg, ws); n < len(ws) {
@@ -542,8 +554,12 @@ func connect(ctx context.Context, cfg config, ws []*workshop, interval *atomic.I
 	for _, w := range ws {
 		for j := range cfg.phones {
 			g := len(phones)
-			phones = append(phones, &phone{w: w, idx: j, url: cfg.urls[j%len(cfg.urls)],
-				src: sourceAddr(g, cfg.perSource), mix: cfg.mix, interval: interval})
+			p := &phone{w: w, idx: j, url: cfg.urls[j%len(cfg.urls)],
+				src: sourceAddr(g, cfg.perSource), mix: cfg.mix, interval: interval}
+			if cfg.target == targetCentrifugo {
+				p.cf = &cfPhone{channel: "room:" + w.id}
+			}
+			phones = append(phones, p)
 		}
 	}
 	// Join in a shuffled order, as phones arrive at many workshops at once.

@@ -109,6 +109,7 @@ type phone struct {
 	src      *net.TCPAddr
 	mix      *mix
 	interval *atomic.Int64 // nanoseconds between ops; 0: send none
+	cf       *cfPhone      // with -target centrifugo, its session; nil for Withboard
 
 	ws *websocket.Conn
 	me string
@@ -137,6 +138,9 @@ var dialer = websocket.Dialer{
 
 // join connects and joins, and returns how long welcome took.
 func (p *phone) join(ctx context.Context) (time.Duration, error) {
+	if p.cf != nil {
+		return p.joinCentrifugo(ctx)
+	}
 	d := dialer
 	nd := &net.Dialer{LocalAddr: p.src, Timeout: dialWait}
 	d.NetDialContext = nd.DialContext
@@ -243,7 +247,11 @@ func (p *phone) read() {
 		if _, err := p.buf.ReadFrom(r); err != nil {
 			continue
 		}
-		p.handle(p.buf.Bytes(), time.Now())
+		if p.cf != nil {
+			p.handleCentrifugo(p.buf.Bytes(), time.Now())
+		} else {
+			p.handle(p.buf.Bytes(), time.Now())
+		}
 	}
 }
 
@@ -267,16 +275,7 @@ func (p *phone) handle(data []byte, now time.Time) {
 		} else {
 			p.lastV = n
 		}
-		if bytes.Contains(data, kAdd) {
-			if p.idx == 0 {
-				if c := field(data, kAddCard, '"'); len(c) == 36 {
-					p.w.mu.Lock()
-					p.w.cards = append(p.w.cards, string(c))
-					p.w.mu.Unlock()
-				}
-			}
-			p.seen.Add(1)
-		}
+		p.noteCard(data)
 	case bytes.HasPrefix(data, pAck):
 		s.acked.Add(1)
 		p.pending.Add(-1)
@@ -301,6 +300,21 @@ func (p *phone) handle(data []byte, now time.Time) {
 			fmt.Fprintf(os.Stderr, "withboard-load: unknown frame: %.120s\n", data)
 		}
 	}
+}
+
+// noteCard counts a card.add op, and phone 0 records the card.
+func (p *phone) noteCard(op []byte) {
+	if !bytes.Contains(op, kAdd) {
+		return
+	}
+	if p.idx == 0 {
+		if c := field(op, kAddCard, '"'); len(c) == 36 {
+			p.w.mu.Lock()
+			p.w.cards = append(p.w.cards, string(c))
+			p.w.mu.Unlock()
+		}
+	}
+	p.seen.Add(1)
 }
 
 // field returns the bytes after the first key up to end.
@@ -363,8 +377,14 @@ func (p *phone) send(msg []byte) bool {
 	p.out = msg[:0]
 	p.pending.Add(1)
 	rec().sent.Add(1)
-	p.ws.SetWriteDeadline(time.Now().Add(writeWait))
-	if err := p.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+	var err error
+	if p.cf != nil {
+		err = p.publishCentrifugo(msg)
+	} else {
+		p.ws.SetWriteDeadline(time.Now().Add(writeWait))
+		err = p.ws.WriteMessage(websocket.TextMessage, msg)
+	}
+	if err != nil {
 		if !p.closing.Load() {
 			rec().fail("write")
 		}
