@@ -21,8 +21,13 @@ import (
 
 // RedisConfig says where the Redis store lives.
 type RedisConfig struct {
-	// URL is a redis:// or rediss:// URL, as redis.ParseURL reads it.
+	// URL is a redis:// or rediss:// URL, as redis.ParseURL reads it:
+	// one Redis.
 	URL string
+	// Cluster, instead of URL, lists seed nodes (host:port) of a Redis
+	// Cluster, 7.0 or later for sharded pub/sub. The store works the same
+	// on both: each script and transaction touches the keys of one slot.
+	Cluster []string
 	// Retention is how long a new workshop's keys live before a first
 	// Touch; DefaultRetention when zero. Every key a script makes gets
 	// its workshop's expiry at once.
@@ -41,16 +46,19 @@ type RedisConfig struct {
 // them between instances over pub/sub.
 type RedisStore struct {
 	// set at construction
-	rdb     *redis.Client
-	ps      *redis.PubSub // the store's one subscriber connection
-	keep    time.Duration // retention of a new workshop
-	wait    int           // replicas an append waits for; 0 for none
+	rdb     redis.UniversalClient // a *redis.Client, or a *redis.ClusterClient
+	sc      *redisScripts         // plainScripts, or shardedScripts on a cluster
+	ps      *redis.PubSub         // one Redis: the store's one subscriber connection; nil on a cluster
+	keep    time.Duration         // retention of a new workshop
+	wait    int                   // replicas an append waits for; 0 for none
 	waitFor time.Duration
 	log     *slog.Logger
 	kick    chan struct{} // capacity 1: the rooms wanted on ps changed
 	quit    chan struct{} // closed by Close
 	wg      sync.WaitGroup
 	once    sync.Once // closes the store
+
+	shards map[int]*redisShard // cluster: slot -> its subscriber; owned by syncRooms
 
 	mu    sync.Mutex                        // guards rooms
 	rooms map[string]map[*redisSub]struct{} // channel -> local subscribers
@@ -64,24 +72,35 @@ var _ Store = (*RedisStore)(nil)
 // OpenRedis connects to Redis and starts the store's subscriber; it fails
 // when Redis does not answer.
 func OpenRedis(ctx context.Context, cfg RedisConfig, log *slog.Logger) (*RedisStore, error) {
-	opt, err := redis.ParseURL(cfg.URL)
+	rdb, where, err := dialRedis(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("parse redis url: %w", err)
+		return nil, err
 	}
-	rdb := redis.NewClient(opt)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("reach redis at %s: %w", opt.Addr, err)
+		return nil, fmt.Errorf("reach redis at %s: %w", where, err)
+	}
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		if err := checkClusterVersion(ctx, c); err != nil {
+			rdb.Close()
+			return nil, err
+		}
 	}
 	warnRisky(ctx, rdb, log)
 	s := &RedisStore{
-		rdb: rdb, ps: rdb.Subscribe(context.Background()), log: log, keep: cmp.Or(cfg.Retention, DefaultRetention),
+		rdb: rdb, sc: plainScripts, log: log, keep: cmp.Or(cfg.Retention, DefaultRetention),
 		wait: cfg.WaitReplicas, waitFor: cmp.Or(cfg.WaitTimeout, time.Second),
 		kick: make(chan struct{}, 1), quit: make(chan struct{}),
 		rooms: map[string]map[*redisSub]struct{}{}, marks: map[string]redisMark{},
 	}
-	s.wg.Add(2)
-	go s.readNews(s.ps.ChannelWithSubscriptions(redis.WithChannelSize(newsBuffer)))
+	s.wg.Add(1)
+	if len(cfg.Cluster) > 0 {
+		s.sc, s.shards = shardedScripts, map[int]*redisShard{}
+	} else {
+		s.ps = rdb.Subscribe(context.Background())
+		s.wg.Add(1)
+		go s.readNews(s.ps.ChannelWithSubscriptions(redis.WithChannelSize(newsBuffer)))
+	}
 	go s.syncRooms()
 	return s, nil
 }
@@ -89,7 +108,7 @@ func OpenRedis(ctx context.Context, cfg RedisConfig, log *slog.Logger) (*RedisSt
 // warnRisky logs Redis settings under which acknowledged ops can be lost:
 // no append-only file, or eviction of keys when memory runs short. Managed
 // Redis services may refuse CONFIG; then nothing is said.
-func warnRisky(ctx context.Context, rdb *redis.Client, log *slog.Logger) {
+func warnRisky(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) {
 	if conf, err := rdb.ConfigGet(ctx, "appendonly").Result(); err == nil && conf["appendonly"] == "no" {
 		log.Warn("redis has appendonly off: acknowledged ops are lost if it restarts")
 	}
@@ -103,8 +122,10 @@ func warnRisky(ctx context.Context, rdb *redis.Client, log *slog.Logger) {
 func (s *RedisStore) Close() error {
 	err := errors.New("redis store already closed")
 	s.once.Do(func() {
-		close(s.quit)
-		s.ps.Close()
+		close(s.quit) // syncRooms closes a cluster's subscribers as it ends
+		if s.ps != nil {
+			s.ps.Close()
+		}
 		s.wg.Wait()
 		err = s.rdb.Close()
 	})
@@ -120,9 +141,18 @@ func (s *RedisStore) Ping(ctx context.Context) error {
 }
 
 // Memory implements MemoryReporter: Redis's used_memory and maxmemory
-// (0 when it has no limit), from INFO memory.
+// (0 when it has no limit), from INFO memory; on a cluster, those of its
+// fullest master, as a new workshop may land on any.
 func (s *RedisStore) Memory(ctx context.Context) (used, limit int64, err error) {
-	info, err := s.rdb.Info(ctx, "memory").Result()
+	if c, ok := s.rdb.(*redis.ClusterClient); ok {
+		return clusterMemory(ctx, c)
+	}
+	return redisMemory(ctx, s.rdb)
+}
+
+// redisMemory reads one node's used_memory and maxmemory.
+func redisMemory(ctx context.Context, rdb redis.Cmdable) (used, limit int64, err error) {
+	info, err := rdb.Info(ctx, "memory").Result()
 	if err != nil {
 		return 0, 0, fmt.Errorf("redis memory: %w", err)
 	}
@@ -144,7 +174,10 @@ func (s *RedisStore) Memory(ctx context.Context) (used, limit int64, err error) 
 	return used, limit, nil
 }
 
-// CreateWorkshop implements Store.
+// CreateWorkshop implements Store. The code is claimed first, on its own
+// (on a cluster it is in another slot than the room): should the room's
+// script fail, the code is freed again; an instance killed in between
+// leaves a code naming no workshop, which lapses with its retention.
 func (s *RedisStore) CreateWorkshop(ctx context.Context, w board.Workshop) error {
 	data, err := json.Marshal(w)
 	if err != nil {
@@ -157,7 +190,7 @@ func (s *RedisStore) CreateWorkshop(ctx context.Context, w board.Workshop) error
 	if !ok {
 		return ErrCodeTaken
 	}
-	taken, err := scriptCreate.Run(ctx, s.rdb, redisKeys(w.ID), uuid.NewString(), data, s.keep.Milliseconds()).Int()
+	taken, err := s.sc.create.Run(ctx, s.rdb, redisKeys(w.ID), uuid.NewString(), data, s.keep.Milliseconds()).Int()
 	if err == nil && taken == 1 {
 		err = fmt.Errorf("workshop %s exists", w.ID)
 	}
@@ -211,7 +244,7 @@ func (s *RedisStore) DeleteWorkshop(ctx context.Context, id string) error {
 	if err := scriptFreeCode.Run(ctx, s.rdb, []string{redisCodeKey(w.Code)}, w.ID).Err(); err != nil {
 		return fmt.Errorf("free join code: %w", err)
 	}
-	if err := scriptDelete.Run(ctx, s.rdb, redisKeys(w.ID), redisChannel(w.ID)).Err(); err != nil {
+	if err := s.sc.del.Run(ctx, s.rdb, redisKeys(w.ID), redisChannel(w.ID)).Err(); err != nil {
 		return fmt.Errorf("delete workshop: %w", err)
 	}
 	s.forget(w.ID)
@@ -224,7 +257,7 @@ func (s *RedisStore) PutParticipant(ctx context.Context, workshopID string, p bo
 	if err != nil {
 		return fmt.Errorf("encode participant: %w", err)
 	}
-	res, err := scriptPerson.Run(ctx, s.rdb, redisKeys(workshopID), p.ID, data).Int()
+	res, err := s.sc.person.Run(ctx, s.rdb, redisKeys(workshopID), p.ID, data).Int()
 	if err != nil {
 		return fmt.Errorf("store participant: %w", err)
 	}
@@ -279,7 +312,7 @@ func (s *RedisStore) Participants(ctx context.Context, workshopID string) ([]boa
 // the buffer is free again then.
 var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// Append implements Store with one script: see scriptAppend.
+// Append implements Store with one script: see lua/append.lua.
 func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int64, e board.Entry) (int64, error) {
 	buf := entryBufs.Get().(*[]byte)
 	tail := e.AppendJSONTail((*buf)[:0])
@@ -291,7 +324,7 @@ func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int
 	if s.wait > 0 {
 		res, err = s.appendWaiting(ctx, workshopID, args)
 	} else {
-		res, err = scriptAppend.Run(ctx, s.rdb, redisKeys(workshopID), args...).Int64Slice()
+		res, err = s.sc.append.Run(ctx, s.rdb, redisKeys(workshopID), args...).Int64Slice()
 	}
 	if err != nil {
 		return 0, fmt.Errorf("append entry: %w", err)
@@ -322,7 +355,7 @@ func (s *RedisStore) Append(ctx context.Context, workshopID string, expected int
 // and one whose history was rewound a new epoch (see redisMark).
 func (s *RedisStore) Head(ctx context.Context, workshopID string) (Head, error) {
 	saw := s.mark(workshopID)
-	res, err := scriptHead.Run(ctx, s.rdb, redisKeys(workshopID),
+	res, err := s.sc.head.Run(ctx, s.rdb, redisKeys(workshopID),
 		uuid.NewString(), saw.epoch, saw.v, saw.id, redisChannel(workshopID)).Slice()
 	if err != nil {
 		return Head{}, fmt.Errorf("read head: %w", err)
@@ -428,7 +461,7 @@ func (s *RedisStore) Snapshot(ctx context.Context, workshopID string) (Snapshot,
 // or whose op at its version is not the log's (made from a history this
 // room no longer has), is refused.
 func (s *RedisStore) PutSnapshot(ctx context.Context, workshopID string, snap Snapshot) error {
-	res, err := scriptSnapshot.Run(ctx, s.rdb, redisKeys(workshopID), snap.V, snap.Board, keepLog, snapshotLastID(snap.Board), opsKept).Int64Slice()
+	res, err := s.sc.snapshot.Run(ctx, s.rdb, redisKeys(workshopID), snap.V, snap.Board, keepLog, snapshotLastID(snap.Board), opsKept).Int64Slice()
 	if err != nil {
 		return fmt.Errorf("store snapshot: %w", err)
 	}
@@ -459,7 +492,7 @@ func (s *RedisStore) SetOnline(ctx context.Context, workshopID, instance string,
 			return fmt.Errorf("encode online ids: %w", err)
 		}
 	}
-	res, err := scriptOnline.Run(ctx, s.rdb, redisKeys(workshopID),
+	res, err := s.sc.online.Run(ctx, s.rdb, redisKeys(workshopID),
 		instance, ttl.Milliseconds(), list, redisChannel(workshopID)).Int()
 	if err != nil {
 		return fmt.Errorf("record presence: %w", err)
@@ -472,24 +505,28 @@ func (s *RedisStore) SetOnline(ctx context.Context, workshopID, instance string,
 
 // Online implements Store.
 func (s *RedisStore) Online(ctx context.Context, workshopID string) (map[string]bool, error) {
-	var now *redis.TimeCmd
-	var all *redis.MapStringStringCmd
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		now = p.Time(ctx)
-		all = p.HGetAll(ctx, redisKeys(workshopID)[kOnline])
-		return nil
-	})
-	if err := cmdsErr(err, now, all); err != nil {
+	res, err := s.sc.onlineRead.Run(ctx, s.rdb, redisKeys(workshopID)).Slice()
+	if err != nil {
 		return nil, fmt.Errorf("read presence: %w", err)
 	}
+	if len(res) != 2 {
+		return nil, fmt.Errorf("read presence: unexpected reply %v", res)
+	}
+	now, ok := res[0].(int64)
+	all, ok2 := res[1].([]any)
+	if !ok || !ok2 || len(all)%2 != 0 {
+		return nil, fmt.Errorf("read presence: unexpected reply %v", res)
+	}
 	out := map[string]bool{}
-	for instance, rec := range all.Val() {
+	for i := 0; i < len(all); i += 2 {
+		instance, _ := all[i].(string)
+		rec, _ := all[i+1].(string)
 		exp, list, ok := strings.Cut(rec, " ")
 		expMs, err := strconv.ParseInt(exp, 10, 64)
 		if !ok || err != nil {
 			return nil, fmt.Errorf("presence record of %s: %q", instance, rec)
 		}
-		if expMs <= now.Val().UnixMilli() {
+		if expMs <= now {
 			continue
 		}
 		var ids []string

@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// Touch implements Store: every key of the room, and its join code, expire
-// ttl from now. A key made later takes the workshop's expiry as it is
+// Touch implements Store: every key of the room, and its join code (in a
+// call of its own: on a cluster it is in another slot), expire ttl from
+// now. A key made later takes the workshop's expiry as it is
 // made (see keep in lua/room.lua); rooms touch when they load, while
 // people are in them, and when they end.
 func (s *RedisStore) Touch(ctx context.Context, id string, ttl time.Duration) error {
@@ -15,7 +16,7 @@ func (s *RedisStore) Touch(ctx context.Context, id string, ttl time.Duration) er
 	if err != nil {
 		return err
 	}
-	res, err := scriptTouch.Run(ctx, s.rdb, redisKeys(w.ID), ttl.Milliseconds()).Int()
+	res, err := s.sc.touch.Run(ctx, s.rdb, redisKeys(w.ID), ttl.Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("touch workshop: %w", err)
 	}

@@ -30,10 +30,15 @@ import (
 //	                          trim from ops at a snapshot (see keepOps);
 //	                          rooms made before it have none, and keep
 //	                          their older ids
-//	wb:code:<CODE>    string  join code -> workshop id (outside the tag: a
-//	                          code is claimed with SET NX, on its own)
+//	wb:code:<CODE>    string  join code -> workshop id (outside the tag,
+//	                          as a code is looked up before its room is
+//	                          known: on a cluster it lives in another slot,
+//	                          so it is claimed, renewed and freed in calls
+//	                          of its own, never in a room's script or
+//	                          transaction; see CreateWorkshop)
 //
-// Appended entries are published on the channel wb:{<id>}:ch.
+// Appended entries are published on the channel wb:{<id>}:ch, of the
+// room's slot.
 func redisKeys(id string) []string {
 	// Every store call names them: one string holds all eight, and each
 	// key is a piece of it, which allocates two things per call, not ten.
@@ -94,27 +99,36 @@ const (
 	luaRewound   = 5 // the history is not the one the instance saw
 )
 
-// The scripts, in lua/: each room script is room.lua, which names the
-// room's keys and defines ready, followed by its own file. Every script
-// touches only the keys it is given, all of one room (or one code).
+// redisScripts are the scripts, in lua/: each room script is room.lua,
+// which names the room's keys and defines ready, followed by its own file.
+// Every script touches only the keys it is given, all of one room (one
+// slot of a cluster), or one code. Scripts tell a room's instances news
+// with publish, PUBLISH on one Redis and SPUBLISH on a cluster (sharded
+// pub/sub, so that the news goes only to the node that owns the room's
+// slot, not to every node); hence two sets.
+type redisScripts struct {
+	create, touch, del, append, head, snapshot, person, online, onlineRead *redis.Script
+}
+
 var (
-	scriptCreate   = roomScript("create.lua")
-	scriptTouch    = roomScript("touch.lua")
-	scriptDelete   = roomScript("delete.lua")
-	scriptAppend   = roomScript("append.lua")
-	scriptHead     = roomScript("head.lua")
-	scriptSnapshot = roomScript("snapshot.lua")
-	scriptPerson   = roomScript("person.lua")
-	scriptOnline   = roomScript("online.lua")
+	plainScripts   = newRedisScripts("PUBLISH")
+	shardedScripts = newRedisScripts("SPUBLISH")
 	scriptFreeCode = redis.NewScript(luaFile("free_code.lua"))
 )
 
+func newRedisScripts(publish string) *redisScripts {
+	room := func(name string) *redis.Script {
+		return redis.NewScript("local publish = '" + publish + "'\n" + luaFile("room.lua") + luaFile(name))
+	}
+	return &redisScripts{
+		create: room("create.lua"), touch: room("touch.lua"), del: room("delete.lua"),
+		append: room("append.lua"), head: room("head.lua"), snapshot: room("snapshot.lua"),
+		person: room("person.lua"), online: room("online.lua"), onlineRead: room("online_read.lua"),
+	}
+}
+
 //go:embed lua/*.lua
 var luaFiles embed.FS
-
-func roomScript(name string) *redis.Script {
-	return redis.NewScript(luaFile("room.lua") + luaFile(name))
-}
 
 func luaFile(name string) string {
 	b, err := luaFiles.ReadFile("lua/" + name)

@@ -52,7 +52,7 @@ func (sub *redisSub) check() {
 }
 
 // Subscribe implements Store. All rooms share the store's one subscriber
-// connection: a room's channel is subscribed while it has a local
+// connection (on a cluster, those of a slot share one): a room's channel is subscribed while it has a local
 // subscriber. SUBSCRIBE is sent by syncRooms, so Subscribe never waits on
 // Redis; when Redis confirms it, readNews calls resync, which covers
 // whatever was appended before the subscription took effect. Once
@@ -117,6 +117,7 @@ func (s *RedisStore) subscribers(ch string) []*redisSub {
 // unsubscribe calls interleave.
 func (s *RedisStore) syncRooms() {
 	defer s.wg.Done()
+	defer s.closeShards()
 	on := map[string]bool{} // channels subscribed on ps
 	failing := false        // the last attempt failed, and was logged
 	retry := time.NewTimer(time.Hour)
@@ -167,6 +168,9 @@ func (s *RedisStore) resubscribe(on map[string]bool) error {
 
 	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
 	defer cancel()
+	if s.shards != nil {
+		return s.resubscribeSharded(ctx, on, add, drop)
+	}
 	var failed error
 	if len(add) > 0 {
 		// On failure go-redis may not have sent SUBSCRIBE on any
@@ -191,7 +195,8 @@ func (s *RedisStore) resubscribe(on map[string]bool) error {
 	return failed
 }
 
-// readNews runs for the store's life, reading the subscriber connection.
+// readNews runs for the life of a subscriber connection: the store's, or
+// on a cluster its slot's (see redisShard).
 // A subscribe confirmation means go-redis (re)subscribed a channel, after
 // which news sent meanwhile may be missing: the room's subscribers resync.
 // It never waits on a subscriber.
@@ -200,7 +205,7 @@ func (s *RedisStore) readNews(msgs <-chan any) {
 	for msg := range msgs {
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			if m.Kind == "subscribe" {
+			if m.Kind == "subscribe" || m.Kind == "ssubscribe" {
 				s.resync(m.Channel)
 			}
 		case *redis.Message:

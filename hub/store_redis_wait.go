@@ -21,12 +21,12 @@ func (s *RedisStore) appendWaiting(ctx context.Context, workshopID string, args 
 		var run *redis.Cmd
 		var wait *redis.Cmd
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			run = scriptAppend.EvalSha(ctx, p, keys, args...)
+			run = s.sc.append.EvalSha(ctx, p, keys, args...)
 			wait = p.Do(ctx, "WAIT", s.wait, s.waitFor.Milliseconds())
 			return nil
 		})
 		if err != nil && redis.HasErrorPrefix(run.Err(), "NOSCRIPT") && attempt == 0 {
-			if err := scriptAppend.Load(ctx, s.rdb).Err(); err != nil {
+			if err := s.sc.append.Load(ctx, s.rdb).Err(); err != nil {
 				return nil, fmt.Errorf("load append script: %w", err)
 			}
 			continue

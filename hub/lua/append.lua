@@ -26,5 +26,5 @@ redis.call('ZADD', opv, v, ARGV[2])
 redis.call('HSET', meta, 'top', v, 'last', ARGV[2])
 if top == 0 then keep(log, ops) end -- made by this append
 if fresh then keep(opv) end
-redis.call('PUBLISH', ARGV[5], entry)
+redis.call(publish, ARGV[5], entry)
 return {0, top + 1}

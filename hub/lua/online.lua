@@ -21,5 +21,5 @@ else
   redis.call('HSET', online, ARGV[1], string.format('%d', now + ttl) .. ' ' .. ARGV[3])
   if redis.call('PTTL', online) < ttl then redis.call('PEXPIRE', online, ttl) end
 end
-if was ~= ARGV[3] then redis.call('PUBLISH', ARGV[4], 'resync') end
+if was ~= ARGV[3] then redis.call(publish, ARGV[4], 'resync') end
 return 0

@@ -6,7 +6,8 @@
 -- deleted, so that no instance mixes the two. While the top version is
 -- above 0 the log and op ids exist (a trim keeps the newest entries), and
 -- while snapv is above 0 the snapshot does. opv, the versions of the op ids
--- kept, is not checked: rooms made before it have none.
+-- kept, is not checked: rooms made before it have none. publish, set
+-- before this file, is PUBLISH, or SPUBLISH on a cluster (see redisScripts).
 local ws, meta, log, ops, people, snap, online, opv = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 -- keep gives keys the workshop's own expiry as a script makes them, so
 -- that every key of a room expires with it even if no touch follows (the
@@ -47,6 +48,6 @@ local function rewound(epoch, v, id, fresh, channel)
     return false
   end
   redis.call('HSET', meta, 'epoch', fresh)
-  redis.call('PUBLISH', channel, 'resync')
+  redis.call(publish, channel, 'resync')
   return true
 end
