@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -20,6 +22,7 @@ type config struct {
 	addr            string
 	dataDir         string
 	redisURL        string
+	redisCluster    []string // seed nodes of a Redis Cluster, instead of redisURL
 	publicURL       string
 	allowedOrigins  []string
 	createToken     string
@@ -58,6 +61,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.addr, "addr", env("ADDR", ":"+port), "address to listen on (env ADDR, or :$PORT)")
 	fs.StringVar(&c.dataDir, "data", env("DATA_DIR", "data"), "directory of the embedded store, used when no Redis is set (env DATA_DIR)")
 	fs.StringVar(&c.redisURL, "redis", env("REDIS_URL", ""), "Redis URL; when set, workshops live in Redis and several instances can serve them (env REDIS_URL)")
+	cluster := env("REDIS_CLUSTER", "")
+	fs.StringVar(&cluster, "redis-cluster", cluster,
+		"comma-separated host:port of some nodes of a Redis Cluster (7.0+), instead of -redis (env REDIS_CLUSTER)")
 	fs.StringVar(&c.publicURL, "public-url", env("PUBLIC_URL", ""), "public base URL, e.g. https://withboard.example.org, for absolute links (env PUBLIC_URL)")
 	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated extra origins allowed to open WebSockets (env ALLOWED_ORIGINS)")
 	fs.StringVar(&c.createToken, "create-token", env("CREATE_TOKEN", ""), "if set, creating a workshop needs this bearer token (env CREATE_TOKEN)")
@@ -127,6 +133,18 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	if c.waitTimeout, err = time.ParseDuration(waitTimeout); err != nil || c.waitTimeout <= 0 {
 		return c, fmt.Errorf("redis-wait-timeout %q: want a positive duration such as 1s", waitTimeout)
+	}
+	for _, node := range strings.Split(cluster, ",") {
+		if node = strings.TrimSpace(node); node == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(node); err != nil {
+			return c, fmt.Errorf("redis-cluster %q: want host:port,host:port,...: %w", cluster, err)
+		}
+		c.redisCluster = append(c.redisCluster, node)
+	}
+	if c.redisURL != "" && c.redisCluster != nil {
+		return c, errors.New("redis and redis-cluster: set one, not both (a URL names one Redis, the other a cluster)")
 	}
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)

@@ -106,11 +106,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// openStore opens Redis when configured, else the embedded store.
+// openStore opens Redis (one, or a cluster) when configured, else the
+// embedded store.
 func openStore(ctx context.Context, cfg config, log *slog.Logger) (hub.Store, error) {
-	if cfg.redisURL != "" {
-		log.Info("using redis")
-		return hub.OpenRedis(ctx, hub.RedisConfig{URL: cfg.redisURL, Retention: cfg.retention,
+	if cfg.redisURL != "" || cfg.redisCluster != nil {
+		log.Info("using redis", "cluster", cfg.redisCluster)
+		return hub.OpenRedis(ctx, hub.RedisConfig{URL: cfg.redisURL, Cluster: cfg.redisCluster, Retention: cfg.retention,
 			WaitReplicas: cfg.waitReplicas, WaitTimeout: cfg.waitTimeout}, log)
 	}
 	log.Info("using the embedded store", "dir", cfg.dataDir)
