@@ -99,7 +99,7 @@ func OpenRedis(ctx context.Context, cfg RedisConfig, log *slog.Logger) (*RedisSt
 	} else {
 		s.ps = rdb.Subscribe(context.Background())
 		s.wg.Add(1)
-		go s.readNews(s.ps.ChannelWithSubscriptions(redis.WithChannelSize(newsBuffer)))
+		go s.readNews(s.ps.ChannelWithSubscriptions(redis.WithChannelSize(newsBuffer)), nil)
 	}
 	go s.syncRooms()
 	return s, nil

@@ -35,9 +35,10 @@ func startRedisCluster(t *testing.T) []string {
 	dir := t.TempDir()
 	var addrs []string
 	for range 3 {
-		addr := spareAddr(t)
+		addr, bus := spareAddr(t), spareAddr(t) // the bus port too: port+10000 may be taken, or past 65535
 		_, port, _ := net.SplitHostPort(addr)
-		cmd := exec.Command(server, "--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+		_, busPort, _ := net.SplitHostPort(bus)
+		cmd := exec.Command(server, "--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-port", busPort,
 			"--cluster-config-file", "nodes-"+port+".conf", "--dir", dir, "--save", "", "--appendonly", "no")
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start redis-server: %v", err)

@@ -123,12 +123,20 @@ func (s *RedisStore) syncRooms() {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
+	var follow <-chan time.Time // a cluster's slots are looked up again
+	if s.shards != nil {
+		t := time.NewTicker(followSlotsEvery)
+		defer t.Stop()
+		follow = t.C
+	}
 	for {
 		select {
 		case <-s.quit:
 			return
 		case <-s.kick:
 		case <-retry.C:
+		case <-follow:
+			s.reloadSlots(context.Background())
 		}
 		err := s.resubscribe(on)
 		select {
@@ -152,6 +160,11 @@ func (s *RedisStore) syncRooms() {
 // their first or lost their last local subscriber, and marks in on what
 // was done.
 func (s *RedisStore) resubscribe(on map[string]bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	if s.shards != nil {
+		s.followSlots(ctx, on) // first: the channels of a moved slot are added again below
+	}
 	var add, drop []string
 	s.mu.Lock()
 	for ch := range s.rooms {
@@ -166,8 +179,6 @@ func (s *RedisStore) resubscribe(on map[string]bool) error {
 	}
 	s.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
-	defer cancel()
 	if s.shards != nil {
 		return s.resubscribeSharded(ctx, on, add, drop)
 	}
@@ -199,14 +210,19 @@ func (s *RedisStore) resubscribe(on map[string]bool) error {
 // on a cluster its slot's (see redisShard).
 // A subscribe confirmation means go-redis (re)subscribed a channel, after
 // which news sent meanwhile may be missing: the room's subscribers resync.
-// It never waits on a subscriber.
-func (s *RedisStore) readNews(msgs <-chan any) {
+// On a cluster, lost is called when the node drops a channel that still
+// has local rooms, as a slot's former owner does. It never waits on a
+// subscriber.
+func (s *RedisStore) readNews(msgs <-chan any, lost func()) {
 	defer s.wg.Done()
 	for msg := range msgs {
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			if m.Kind == "subscribe" || m.Kind == "ssubscribe" {
+			switch {
+			case m.Kind == "subscribe" || m.Kind == "ssubscribe":
 				s.resync(m.Channel)
+			case m.Kind == "sunsubscribe" && lost != nil && len(s.subscribers(m.Channel)) > 0:
+				lost()
 			}
 		case *redis.Message:
 			if m.Payload == resyncNews {
