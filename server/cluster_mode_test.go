@@ -22,8 +22,14 @@ import (
 	"github.com/withboard/withboard/hub/board"
 )
 
-// clusterWait bounds how long a test cluster may take to form.
-const clusterWait = 20 * time.Second
+// Test cluster timings.
+const (
+	// clusterWait bounds how long a test cluster may take to form.
+	clusterWait = 20 * time.Second
+	// clusterNodeTimeout (ms) is how long a test cluster's node may be
+	// silent before it is deemed failed and a replica takes over.
+	clusterNodeTimeout = 2000
+)
 
 // startRedisCluster starts a Redis Cluster of three masters on spare
 // ports, stopped when the test ends, and returns its nodes' addresses; it
@@ -31,6 +37,26 @@ const clusterWait = 20 * time.Second
 // CI. (The hub's tests start theirs the same way: test helpers do not
 // cross packages.)
 func startRedisCluster(t *testing.T) []string {
+	return startCluster(t, 0).addrs
+}
+
+// testCluster is a Redis Cluster of the test's own.
+type testCluster struct {
+	addrs []string             // every node, masters and replicas
+	procs map[string]*exec.Cmd // by address
+}
+
+// kill stops the node at addr as a crash would (kill -9).
+func (c *testCluster) kill(addr string) {
+	c.procs[addr].Process.Kill()
+	c.procs[addr].Wait()
+}
+
+// startCluster starts three masters, each with replicas replicas, and
+// waits until the cluster serves every slot and each replica has synced.
+// A node is deemed failed after clusterNodeTimeout, so that a replica
+// takes over from a killed master within seconds.
+func startCluster(t *testing.T, replicas int) *testCluster {
 	t.Helper()
 	server, err1 := exec.LookPath("redis-server")
 	cli, err2 := exec.LookPath("redis-cli")
@@ -41,35 +67,48 @@ func startRedisCluster(t *testing.T) []string {
 		t.Skipf("redis-server and redis-cli are needed for a test cluster (install redis 7): %v %v", err1, err2)
 	}
 	dir := t.TempDir()
-	var addrs []string
-	for range 3 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
+	c := &testCluster{procs: map[string]*exec.Cmd{}}
+	for range 3 * (1 + replicas) {
+		addr, bus := spareAddr(t), spareAddr(t) // the bus port too: port+10000 may be taken, or past 65535
 		_, port, _ := net.SplitHostPort(addr)
-		cmd := exec.Command(server, "--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-			"--cluster-config-file", "nodes-"+port+".conf", "--dir", dir, "--save", "", "--appendonly", "no")
+		_, busPort, _ := net.SplitHostPort(bus)
+		cmd := exec.Command(server, "--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-port", busPort,
+			"--cluster-config-file", "nodes-"+port+".conf", "--cluster-node-timeout", strconv.Itoa(clusterNodeTimeout),
+			"--dir", dir, "--save", "", "--appendonly", "no")
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start redis-server: %v", err)
 		}
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 		waitNode(t, addr, func(c *redis.Client) bool { return c.Ping(t.Context()).Err() == nil })
-		addrs = append(addrs, addr)
+		c.addrs = append(c.addrs, addr)
+		c.procs[addr] = cmd
 	}
-	args := append([]string{"--cluster", "create"}, addrs...)
-	if out, err := exec.Command(cli, append(args, "--cluster-replicas", "0", "--cluster-yes")...).CombinedOutput(); err != nil {
+	args := append([]string{"--cluster", "create"}, c.addrs...)
+	if out, err := exec.Command(cli, append(args, "--cluster-replicas", strconv.Itoa(replicas), "--cluster-yes")...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
-	for _, addr := range addrs {
+	for _, addr := range c.addrs {
 		waitNode(t, addr, func(c *redis.Client) bool {
 			info, err := c.ClusterInfo(t.Context()).Result()
-			return err == nil && strings.Contains(info, "cluster_state:ok")
+			if err != nil || !strings.Contains(info, "cluster_state:ok") {
+				return false
+			}
+			repl, err := c.Info(t.Context(), "replication").Result()
+			return err == nil && (strings.Contains(repl, "role:master") || strings.Contains(repl, "master_link_status:up"))
 		})
 	}
-	return addrs
+	return c
+}
+
+// spareAddr is a free local address, as far as the system says.
+func spareAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // waitNode polls one node until ready says it is.
