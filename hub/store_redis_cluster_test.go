@@ -1,11 +1,14 @@
 package hub
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,16 +38,7 @@ func startRedisCluster(t *testing.T) []string {
 	dir := t.TempDir()
 	var addrs []string
 	for range 3 {
-		addr, bus := spareAddr(t), spareAddr(t) // the bus port too: port+10000 may be taken, or past 65535
-		_, port, _ := net.SplitHostPort(addr)
-		_, busPort, _ := net.SplitHostPort(bus)
-		cmd := exec.Command(server, "--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-port", busPort,
-			"--cluster-config-file", "nodes-"+port+".conf", "--dir", dir, "--save", "", "--appendonly", "no")
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start redis-server: %v", err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		waitRedis(t, addr, func(c *redis.Client) bool { return c.Ping(t.Context()).Err() == nil })
+		addr, _ := startClusterNode(t, server, dir)
 		addrs = append(addrs, addr)
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)
@@ -59,6 +53,64 @@ func startRedisCluster(t *testing.T) []string {
 		})
 	}
 	return addrs
+}
+
+// startClusterNode starts one cluster node and returns its address. Ports
+// come from below the system's ephemeral range, where the many client
+// connections of tests running beside this one cannot take them between
+// the check and the bind; a node that does not answer within a few
+// seconds (its port taken after all) is stopped and started again on
+// other ports, so that a busy machine cannot fail the test this way.
+func startClusterNode(t *testing.T, server, dir string, extra ...string) (string, *exec.Cmd) {
+	t.Helper()
+	var last string
+	for range 10 {
+		port, bus := freeLowPort(t), freeLowPort(t)
+		if port == bus {
+			continue
+		}
+		var out bytes.Buffer
+		args := append([]string{"--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-port", bus,
+			"--cluster-config-file", "nodes-" + port + ".conf", "--dir", dir, "--save", "", "--appendonly", "no"}, extra...)
+		cmd := exec.Command(server, args...)
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start redis-server: %v", err)
+		}
+		addr := "127.0.0.1:" + port
+		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+		up := false
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if c.Ping(t.Context()).Err() == nil {
+				up = true
+				break
+			}
+		}
+		c.Close()
+		if up {
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			return addr, cmd
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		last = out.String()
+	}
+	t.Fatalf("no redis cluster node would start in 10 tries; the last said:\n%s", last)
+	return "", nil
+}
+
+// freeLowPort is a port below the ephemeral range that nothing listens on now.
+func freeLowPort(t *testing.T) string {
+	t.Helper()
+	for range 100 {
+		port := strconv.Itoa(20000 + rand.IntN(12000))
+		if l, err := net.Listen("tcp", "127.0.0.1:"+port); err == nil {
+			l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port below the ephemeral range")
+	return ""
 }
 
 // waitRedis polls one node until ready says it is.
