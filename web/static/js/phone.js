@@ -84,7 +84,10 @@ async function joinScreen() {
 function focusNote(view) {
   const note = byId('focus-note');
   note.hidden = !view.focus || view.phase === 'closed';
-  if (!note.hidden) {
+  // Redrawn only when the stage changes, so that a link someone is on
+  // (keyboard focus, a finger on its way) is not swapped under them.
+  if (!note.hidden && note.dataset.stage !== view.focus) {
+    note.dataset.stage = view.focus;
     note.replaceChildren(`Everyone is looking at ${stageName(view.focus)}. `, h('a', { class: 'go-there', href: `#stage-${view.focus}`, text: 'Go there' }));
   }
 }
