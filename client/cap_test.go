@@ -34,17 +34,22 @@ func TestConnectionCap(t *testing.T) {
 	}
 
 	first.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	waitFor(t, "a newcomer let in once a connection closed", func() bool {
 		ws, _, err := websocket.DefaultDialer.Dial(e.url, nil)
 		if err == nil {
 			ws.Close()
-			return
 		}
+		return err == nil
+	})
+}
+
+// waitFor polls cond until it holds, failing the test after ten seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("after one connection closed, a newcomer is still refused: %v", err)
+			t.Fatalf("%s: not within 10s", what)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
