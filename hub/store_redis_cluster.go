@@ -31,13 +31,8 @@ func dialRedis(cfg RedisConfig) (redis.UniversalClient, string, error) {
 		}
 		return redis.NewClient(opt), opt.Addr, nil
 	}
-	switch {
-	case cfg.URL != "":
+	if cfg.URL != "" {
 		return nil, "", errors.New("redis: give a URL (one Redis) or cluster nodes, not both")
-	case cfg.WaitReplicas > 0:
-		// WAIT must go to the node that ran the append, on its connection;
-		// the cluster client's pipelines do not promise that.
-		return nil, "", errors.New("redis: waiting for replicas is not supported on a cluster yet")
 	}
 	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: cfg.Cluster}),
 		"cluster " + strings.Join(cfg.Cluster, ","), nil
