@@ -55,6 +55,7 @@ type Room struct {
 	inbox *queue[any]         // requests; senders wait while it is full
 	news  *queue[board.Entry] // entries from the subscription
 	stale chan struct{}       // capacity 1: the room should check the store's head
+	wrote chan struct{}       // capacity 1: a newcomer's participant was written
 	done  chan struct{}       // closed when run returns
 	err   *board.Error        // why the room could not load; set before done closes
 
@@ -69,6 +70,9 @@ type Room struct {
 	// version order; held is a request waiting for them.
 	inflight []inflightOp
 	held     any
+	// saving are the newcomers whose participant is being written, in
+	// the order they came; see save.
+	saving []*savingJoin
 	// lastPresence is the last presence frame sent, to send only changes,
 	// at presenceAt; presenceLater, when set, fires when the next is due.
 	lastPresence []byte
@@ -115,7 +119,7 @@ func newRoom(h *Hub, w board.Workshop) *Room {
 	return &Room{
 		hub: h, w: w, log: h.log.With("workshop", w.ID),
 		inbox: newQueue[any](inboxSize), news: newQueue[board.Entry](newsSize),
-		stale: make(chan struct{}, 1), done: make(chan struct{}),
+		stale: make(chan struct{}, 1), wrote: make(chan struct{}, 1), done: make(chan struct{}),
 		members: map[*Session]struct{}{}, wantFull: map[*Session]struct{}{},
 	}
 }
@@ -156,6 +160,7 @@ func (r *Room) run() {
 	for {
 		inbox, news, stale, checkC, idleC := r.inbox.ready, r.news.ready, r.stale, check.C, idle.C
 		var durable <-chan struct{}
+		saved := r.wrote
 		var presence <-chan time.Time
 		if r.presenceLater != nil {
 			presence = r.presenceLater.C
@@ -164,7 +169,7 @@ func (r *Room) run() {
 			// Until the ops in flight are durable the board is ahead of
 			// the store: nothing that reads the store's head may run.
 			durable = r.inflight[0].wait.Done()
-			news, stale, checkC, idleC = nil, nil, nil, nil
+			news, stale, checkC, idleC, saved = nil, nil, nil, nil, nil
 			if r.held != nil || len(r.inflight) >= maxInflight {
 				inbox = nil
 			}
@@ -180,6 +185,8 @@ func (r *Room) run() {
 					return
 				}
 			}
+		case <-saved:
+			r.saved()
 		case <-inbox:
 			msg, ok := r.inbox.take()
 			if !ok {

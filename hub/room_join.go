@@ -34,15 +34,29 @@ type JoinRequest struct {
 const ViewWall = "wall"
 
 // join admits a member as a new or returning participant and sends it
-// welcome, then tells everyone who is here.
+// welcome, then tells everyone who is here. A newcomer is admitted once
+// its participant is written, while the room goes on (see save).
 func (r *Room) join(m joinReq) {
 	start := time.Now()
-	defer func() { r.hub.obs.Joined(time.Since(start)) }()
-	you, err := r.identify(m.req)
-	if err != nil {
-		m.reply <- joinResult{err: err}
-		return
+	you, fresh, err := r.identify(m.req)
+	if err == nil && len(r.members) >= r.hub.cfg.MaxMembers {
+		err = board.Refuse(board.CodeTooLarge, "This workshop is full. Ask the facilitator for help.")
 	}
+	switch {
+	case err != nil:
+		m.reply <- joinResult{err: err}
+		r.hub.obs.Joined(time.Since(start))
+	case fresh != nil:
+		r.save(m, you, *fresh, start)
+	default:
+		r.admit(m, you, start)
+	}
+}
+
+// admit makes a member of a joiner who is known: its session, welcome
+// and presence.
+func (r *Room) admit(m joinReq, you You, start time.Time) {
+	defer func() { r.hub.obs.Joined(time.Since(start)) }()
 	if len(r.members) >= r.hub.cfg.MaxMembers {
 		m.reply <- joinResult{err: board.Refuse(board.CodeTooLarge, "This workshop is full. Ask the facilitator for help.")}
 		return
@@ -64,22 +78,88 @@ func (r *Room) join(m joinReq) {
 	r.broadcastPresence()
 }
 
+// savingJoin is a newcomer whose participant is being written.
+type savingJoin struct {
+	m     joinReq
+	you   You
+	p     board.Participant
+	start time.Time
+	done  chan struct{} // closed once the write returned, with err
+	err   error
+}
+
+// save writes a newcomer's participant without holding up the room: a
+// join waits for its own write, not for the writes of the joins before it,
+// nor the room for any, and the store can put the writes of a burst of
+// joins in one commit. A join is answered once its write returned and
+// nothing is in flight (see run), so that its welcome shows only what is
+// durable.
+func (r *Room) save(m joinReq, you You, p board.Participant, start time.Time) {
+	j := &savingJoin{m: m, you: you, p: p, start: start, done: make(chan struct{})}
+	r.saving = append(r.saving, j)
+	go func() {
+		ctx, cancel := r.storeCtx()
+		defer cancel()
+		j.err = r.hub.store.PutParticipant(ctx, r.w.ID, p)
+		close(j.done)
+		signal(r.wrote)
+	}()
+}
+
+// saved admits the newcomers whose writes returned, in the order they came.
+func (r *Room) saved() {
+	waiting := r.saving[:0]
+	var written []*savingJoin
+	for _, j := range r.saving {
+		select {
+		case <-j.done:
+			written = append(written, j)
+		default:
+			waiting = append(waiting, j)
+		}
+	}
+	clear(r.saving[len(waiting):])
+	r.saving = waiting
+	for _, j := range written {
+		if j.err != nil {
+			r.log.Warn("save participant", "err", j.err)
+			j.m.reply <- joinResult{err: unavailable()}
+			r.hub.obs.Joined(time.Since(j.start))
+			continue
+		}
+		r.people.add(j.p)
+		r.admit(j.m, j.you, j.start)
+	}
+}
+
+// savingNewcomers is how many of saving will take part (not facilitators).
+func (r *Room) savingNewcomers() int {
+	n := 0
+	for _, j := range r.saving {
+		if j.p.Role != board.RoleFacilitator {
+			n++
+		}
+	}
+	return n
+}
+
 // identify works out who a joiner is: a facilitator by key, a returning
-// person by token, or someone new.
-func (r *Room) identify(req JoinRequest) (You, *board.Error) {
+// person by token, or someone new, whose participant it returns to be
+// written.
+func (r *Room) identify(req JoinRequest) (You, *board.Participant, *board.Error) {
 	isFac := KeyMatches(req.Key, r.w.KeyHash)
 	switch {
 	case req.Key != "" && !isFac:
-		return You{}, board.Refuse(board.CodeBadJoin, "That facilitator link is not right for this workshop. Open the link you were given when you created it.")
+		return You{}, nil, board.Refuse(board.CodeBadJoin, "That facilitator link is not right for this workshop. Open the link you were given when you created it.")
 	case req.View == ViewWall:
 		if r.board.JoinsClosed && !isFac {
-			return You{}, joinsClosed()
+			return You{}, nil, joinsClosed()
 		}
-		return You{Role: board.RoleWall}, nil
+		return You{Role: board.RoleWall}, nil, nil
 	case req.View != "":
-		return You{}, board.Refuse(board.CodeBadJoin, "This server does not know the view %q.", req.View)
+		return You{}, nil, board.Refuse(board.CodeBadJoin, "This server does not know the view %q.", req.View)
 	case !isFac && req.Role == board.RoleFacilitator:
-		return You{}, board.Refuse(board.CodeBadJoin, "Only the person with the facilitator link can join as facilitator.")
+		return You{}, nil, board.Refuse(board.CodeBadJoin, "Only the person with the facilitator link can join as facilitator.")
 	}
 	if req.Token != "" {
 		if r.people.byTokenOf(req.Token) == nil {
@@ -87,36 +167,29 @@ func (r *Room) identify(req JoinRequest) (You, *board.Error) {
 		}
 		if p := r.people.byTokenOf(req.Token); p != nil && (p.Role == board.RoleFacilitator) == isFac {
 			if r.board.Removed[p.ID] {
-				return You{}, board.Refuse(board.CodeRemoved, "You were removed from this workshop.")
+				return You{}, nil, board.Refuse(board.CodeRemoved, "You were removed from this workshop.")
 			}
-			return You{ID: p.ID, Name: p.Name, Role: p.Role, Token: req.Token}, nil
+			return You{ID: p.ID, Name: p.Name, Role: p.Role, Token: req.Token}, nil, nil
 		}
 	}
 	role := req.Role
 	if isFac {
 		role = board.RoleFacilitator
 	} else if role != board.RoleStaff && role != board.RoleServiceUser {
-		return You{}, board.Refuse(board.CodeBadJoin, "Say whether you use the service or work here.")
+		return You{}, nil, board.Refuse(board.CodeBadJoin, "Say whether you use the service or work here.")
 	}
 	name, err := board.CleanName(req.Name)
 	if err != nil {
-		return You{}, &board.Error{Code: board.CodeBadJoin, Message: err.Message}
+		return You{}, nil, &board.Error{Code: board.CodeBadJoin, Message: err.Message}
 	}
 	if !isFac {
 		if err := r.admitNewcomer(); err != nil {
-			return You{}, err
+			return You{}, nil, err
 		}
 	}
 	token := NewSecret()
 	p := board.Participant{ID: uuid.NewString(), Name: name, Role: role, TokenHash: Hash(token), JoinedAt: time.Now().UTC()}
-	ctx, cancel := r.storeCtx()
-	defer cancel()
-	if err := r.hub.store.PutParticipant(ctx, r.w.ID, p); err != nil {
-		r.log.Warn("save participant", "err", err)
-		return You{}, unavailable()
-	}
-	r.people.add(p)
-	return You{ID: p.ID, Name: p.Name, Role: p.Role, Token: token}, nil
+	return You{ID: p.ID, Name: p.Name, Role: p.Role, Token: token}, &p, nil
 }
 
 // admitNewcomer says whether someone new may join as a participant: not
@@ -131,7 +204,7 @@ func (r *Room) admitNewcomer() *board.Error {
 	if r.board.JoinsClosed {
 		return joinsClosed()
 	}
-	if r.people.taking(r.board.Removed, r.board.Contributors()) >= r.hub.cfg.MaxParticipants {
+	if r.people.taking(r.board.Removed, r.board.Contributors())+r.savingNewcomers() >= r.hub.cfg.MaxParticipants {
 		return board.Refuse(board.CodeFull, "This workshop is full: it has room for %d people. Ask the facilitator for help.", r.hub.cfg.MaxParticipants)
 	}
 	return nil
