@@ -8,6 +8,7 @@
 #	client/cmd/withboard-load/cases.sh 1 4      # some of them
 #	client/cmd/withboard-load/cases.sh 7        # the hostile soak (10 minutes), only when asked
 #	client/cmd/withboard-load/cases.sh 8        # side by side with Centrifugo, only when asked
+#	client/cmd/withboard-load/cases.sh 9        # a Redis Cluster beside one Redis, only when asked
 #
 # Case 8 installs Centrifugo outside the repository (see centrifugo.sh).
 # Case 2 needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0).
@@ -56,6 +57,35 @@ centrifugo() {
 	echo "centrifugo on port $2 did not start:" >&2
 	cat "$work/centrifugo-$2.log" >&2
 	exit 1
+}
+# redis PORT [flags...]: starts a Redis of the case's own (no persistence,
+# as the one of case 2 here) and waits until it answers.
+redis() {
+	local port=$1
+	shift
+	rm -rf "$work/redis-$port" && mkdir -p "$work/redis-$port" # a node of an earlier cluster would not join a new one
+	redis-server --port "$port" --bind 127.0.0.1 --dir "$work/redis-$port" --save "" --appendonly no "$@" \
+		>"$work/redis-$port.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		redis-cli -p "$port" ping >/dev/null 2>&1 && return
+		sleep 0.1
+	done
+	echo "redis on port $port did not start:" >&2
+	cat "$work/redis-$port.log" >&2
+	exit 1
+}
+# cluster PORT...: a Redis Cluster of one master per port, no replicas.
+cluster() {
+	local p nodes=()
+	for p in "$@"; do
+		redis "$p" --cluster-enabled yes --cluster-config-file "nodes-$p.conf"
+		nodes+=("127.0.0.1:$p")
+	done
+	redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$work/cluster.log"
+	for p in "$@"; do
+		until redis-cli -p "$p" cluster info | grep -q cluster_state:ok; do sleep 0.1; done
+	done
 }
 load() { "$work/withboard-load" "$@"; }
 pidlist() { local IFS=,; echo "${pids[*]}"; }
@@ -124,8 +154,35 @@ for c in "${cases[@]}"; do
 			[ "$round" = 2 ] || sleep "${SETTLE:-15}"
 		done
 		;;
+	9)
+		echo "## 9. a Redis Cluster of 3 masters beside one Redis: 2 instances, 200 workshops x 25 phones, one op per phone every 5 s, then rates rising; fresh processes, interleaved"
+		fixed=(-workshops 200 -phones 25 -every 5s -warmup 10s -duration 60s)
+		climb=(-workshops 200 -phones 25 -rates 1000,1500,2000,2500,3000,3500,4000,5000 -warmup 10s -duration 20s -slo 100ms)
+		for run in fixed climb; do
+			for engine in one cluster; do
+				if [ $engine = one ]; then
+					redis 7100
+					flags=(-redis redis://127.0.0.1:7100/0)
+				else
+					cluster 7101 7102 7103
+					flags=(-redis-cluster 127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103)
+				fi
+				echo "### $run, $engine: pids (the Redis first, then the two instances) $(pidlist)"
+				start 9101 "${flags[@]}"
+				start 9102 "${flags[@]}"
+				if [ $run = fixed ]; then
+					load -url http://127.0.0.1:9101,http://127.0.0.1:9102 -pid "$(pidlist)" "${fixed[@]}"
+				else
+					load -url http://127.0.0.1:9101,http://127.0.0.1:9102 -pid "$(pidlist)" "${climb[@]}"
+				fi
+				stop
+				sync
+				sleep "${SETTLE:-15}"
+			done
+		done
+		;;
 	*)
-		echo "unknown case $c (want 1 to 8)" >&2
+		echo "unknown case $c (want 1 to 9)" >&2
 		exit 2
 		;;
 	esac
