@@ -9,6 +9,8 @@
 #	client/cmd/withboard-load/cases.sh 7        # the hostile soak (10 minutes), only when asked
 #	client/cmd/withboard-load/cases.sh 8        # side by side with Centrifugo, only when asked
 #	client/cmd/withboard-load/cases.sh 9        # a Redis Cluster beside one Redis, only when asked
+#	client/cmd/withboard-load/cases.sh 10       # one room of 1,000 phones beside Centrifugo, only when asked
+#	client/cmd/withboard-load/cases.sh 11 12 13 # beside Centrifugo on Redis, idle, saturated, only when asked
 #
 # Case 8 installs Centrifugo outside the repository (see centrifugo.sh).
 # Case 2 needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0).
@@ -113,7 +115,7 @@ for c in "${cases[@]}"; do
 		;;
 	3)
 		echo "## 3. embedded: one workshop of 1,000 phones, 20 ops/s"
-		start 9101 -data "$work/data3"
+		start 9101 -data "$work/data3" -max-participants 1000
 		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -workshops 1 -phones 1000 -every 50s -warmup 10s -duration 60s
 		;;
 	4)
@@ -181,8 +183,64 @@ for c in "${cases[@]}"; do
 			done
 		done
 		;;
+	10)
+		echo "## 10. side by side with Centrifugo: 1,000 phones join one workshop, then 20 ops/s; Withboard embedded, Centrifugo memory engine; fresh processes, interleaved"
+		"$here/centrifugo.sh" install
+		side=(-workshops 1 -phones 1000 -every 50s -warmup 10s -duration 60s)
+		for round in 1 2; do
+			start 9101 -data "$work/data10-$round" -max-participants 1000
+			load -url http://127.0.0.1:9101 -pid "$(pidlist)" "${side[@]}"
+			stop
+			sync
+			sleep "${SETTLE:-15}"
+			centrifugo memory 9201
+			load -target centrifugo -url http://127.0.0.1:9201 -pid "$(pidlist)" "${side[@]}"
+			stop
+			[ "$round" = 2 ] || sleep "${SETTLE:-15}"
+		done
+		;;
+	11)
+		echo "## 11. side by side with Centrifugo on Redis: 100 workshops x 25 phones, 5 ops/s per workshop; 2 Withboard instances on one Redis, 2 Centrifugo instances on its Redis engine (the same Redis); fresh processes, interleaved"
+		"$here/centrifugo.sh" install
+		side=(-workshops 100 -phones 25 -every 5s -warmup 10s -duration 60s)
+		for round in 1 2; do
+			start 9101 -redis "$redis"
+			start 9102 -redis "$redis"
+			load -url http://127.0.0.1:9101,http://127.0.0.1:9102 -pid "$(pidlist)" "${side[@]}"
+			stop
+			sync
+			sleep "${SETTLE:-15}"
+			centrifugo redis 9201
+			centrifugo redis 9202
+			load -target centrifugo -url http://127.0.0.1:9201,http://127.0.0.1:9202 -pid "$(pidlist)" "${side[@]}"
+			stop
+			[ "$round" = 2 ] || sleep "${SETTLE:-15}"
+		done
+		;;
+	12)
+		echo "## 12. side by side with Centrifugo: 1,000 idle phones (40 workshops x 25); Withboard embedded, Centrifugo memory engine"
+		"$here/centrifugo.sh" install
+		start 9101 -data "$work/data12"
+		load -url http://127.0.0.1:9101 -pid "$(pidlist)" -idle -workshops 40 -phones 25 -duration 60s
+		stop
+		sleep "${SETTLE:-15}"
+		centrifugo memory 9201
+		load -target centrifugo -url http://127.0.0.1:9201 -pid "$(pidlist)" -idle -workshops 40 -phones 25 -duration 60s
+		;;
+	13)
+		echo "## 13. side by side with Centrifugo: saturation, 200 workshops x 25 phones at rising rates; Withboard embedded, Centrifugo memory engine"
+		"$here/centrifugo.sh" install
+		rates=(-workshops 200 -phones 25 -rates 1000,1250,1500,1750,2000,2250,2500,2750,3000,3500,4000 -warmup 10s -duration 20s -slo 100ms)
+		start 9101 -data "$work/data13"
+		load -url http://127.0.0.1:9101 -pid "$(pidlist)" "${rates[@]}"
+		stop
+		sync
+		sleep "${SETTLE:-15}"
+		centrifugo memory 9201
+		load -target centrifugo -url http://127.0.0.1:9201 -pid "$(pidlist)" "${rates[@]}"
+		;;
 	*)
-		echo "unknown case $c (want 1 to 9)" >&2
+		echo "unknown case $c (want 1 to 13)" >&2
 		exit 2
 		;;
 	esac

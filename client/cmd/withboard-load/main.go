@@ -66,6 +66,7 @@ type config struct {
 	timeline   time.Duration
 	cards      int
 	idle       bool
+	fullList   bool // phones ask for whole presence lists, not deltas
 	joinProbe  int
 	perSource  int
 	parallel   int
@@ -95,6 +96,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.DurationVar(&c.slo, "slo", 100*time.Millisecond, "p99 delivery latency a step of -rates must hold")
 	fs.DurationVar(&c.timeline, "timeline", 0, "after each measured window, list the 100 ms stretches (by send time) whose slowest delivery took longer than this, e.g. 50ms, to match with a server's logs")
 	fs.IntVar(&c.cards, "cards", 20, "cards to put on each board before measuring")
+	fs.BoolVar(&c.fullList, "presence-full", false, "phones read whole presence lists instead of asking for deltas, as the web phone does")
 	fs.BoolVar(&c.idle, "idle", false, "connect and join, send no ops, and report memory per connection after -duration")
 	fs.IntVar(&c.joinProbe, "join-probe", 0, "after the run, time this many joins, one after another, to the first workshop")
 	fs.IntVar(&c.perSource, "per-source", 250, "connections per loopback source address (the server allows bursts of 300 joins per address)")
@@ -555,7 +557,7 @@ func connect(ctx context.Context, cfg config, ws []*workshop, interval *atomic.I
 		for j := range cfg.phones {
 			g := len(phones)
 			p := &phone{w: w, idx: j, url: cfg.urls[j%len(cfg.urls)],
-				src: sourceAddr(g, cfg.perSource), mix: cfg.mix, interval: interval}
+				src: sourceAddr(g, cfg.perSource), mix: cfg.mix, interval: interval, fullList: cfg.fullList}
 			if cfg.target == targetCentrifugo {
 				p.cf = &cfPhone{channel: "room:" + w.id}
 			}

@@ -110,6 +110,7 @@ type phone struct {
 	mix      *mix
 	interval *atomic.Int64 // nanoseconds between ops; 0: send none
 	cf       *cfPhone      // with -target centrifugo, its session; nil for Withboard
+	fullList bool          // read whole presence lists (-presence-full)
 
 	ws *websocket.Conn
 	me string
@@ -155,7 +156,12 @@ func (p *phone) join(ctx context.Context) (time.Duration, error) {
 	p.ws = ws
 	ws.SetReadDeadline(time.Now().Add(joinWait))
 	start := time.Now()
-	msg := fmt.Appendf(nil, `{"t":"join","code":%q,"name":"Phone %d","role":"%s"}`, p.w.code, p.idx, roleOf(p.idx))
+	// As the web phone does, ask for presence deltas after one whole list.
+	presence := `,"presence":"delta"`
+	if p.fullList {
+		presence = ""
+	}
+	msg := fmt.Appendf(nil, `{"t":"join","code":%q,"name":"Phone %d","role":"%s"%s}`, p.w.code, p.idx, roleOf(p.idx), presence)
 	if err := ws.WriteMessage(websocket.TextMessage, msg); err != nil {
 		ws.Close()
 		return 0, fmt.Errorf("send join: %w", err)
