@@ -1,9 +1,6 @@
 package hub
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -22,12 +19,7 @@ func TestPassersByGiveBackTheirPlaces(t *testing.T) {
 	defer func(was time.Duration) { passerByGrace = was }(passerByGrace)
 	passerByGrace = 0
 	store := openTestEmbedded(t)
-	h := New(store, Config{IdleTimeout: time.Minute, MaxParticipants: 2}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		h.Shutdown(ctx)
-	})
+	h := newHubWith(t, store, Config{IdleTimeout: time.Minute, MaxParticipants: 2})
 	w, _, err := h.CreateWorkshop(t.Context(), "Passers-by")
 	if err != nil {
 		t.Fatal(err)

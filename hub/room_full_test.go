@@ -2,8 +2,6 @@ package hub
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,12 +28,7 @@ func (s *countingStore) Participants(ctx context.Context, id string) ([]board.Pa
 // on the room's goroutine, while every honest op waited.
 func TestFullWorkshopRefusesWithoutReadingRegister(t *testing.T) {
 	store := &countingStore{EmbeddedStore: openTestEmbedded(t)}
-	h := New(store, Config{IdleTimeout: time.Minute, MaxParticipants: 1}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		h.Shutdown(ctx)
-	})
+	h := newHubWith(t, store, Config{IdleTimeout: time.Minute, MaxParticipants: 1})
 	w, _, err := h.CreateWorkshop(t.Context(), "Full")
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package hub
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -33,12 +31,7 @@ func (s *slowWriteStore) PutParticipant(ctx context.Context, id string, p board.
 // its write returns.
 func TestJoinDoesNotHoldUpTheRoom(t *testing.T) {
 	store := &slowWriteStore{EmbeddedStore: openTestEmbedded(t), release: make(chan struct{})}
-	h := New(store, Config{IdleTimeout: time.Minute, MaxParticipants: 3}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		h.Shutdown(ctx)
-	})
+	h := newHubWith(t, store, Config{IdleTimeout: time.Minute, MaxParticipants: 3})
 	w, _, err := h.CreateWorkshop(t.Context(), "Busy")
 	if err != nil {
 		t.Fatal(err)

@@ -75,7 +75,13 @@ func (m *inbox) waitFor(t *testing.T, typ string, from *int) map[string]json.Raw
 
 func newTestHub(t *testing.T, store Store) *Hub {
 	t.Helper()
-	h := New(store, Config{IdleTimeout: 50 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return newHubWith(t, store, Config{IdleTimeout: 50 * time.Millisecond})
+}
+
+// newHubWith starts a hub over store with cfg, shut down when the test ends.
+func newHubWith(t *testing.T, store Store, cfg Config) *Hub {
+	t.Helper()
+	h := New(store, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
